@@ -1,0 +1,141 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
+
+import anyio.to_thread
+import asyncpg
+import structlog
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+from swagger_ui_bundle import swagger_ui_path
+
+from api import audit, complaints
+from api.auth import PUBLIC_PATHS, JWTAuthMiddleware
+from api.middleware import request_logging_middleware
+from api.problems import EXCEPTION_HANDLERS
+from api.services import Services, system_clock
+from oversight.bootstrap import build_application
+from oversight.database import asyncpg_dsn
+from oversight.settings import Settings
+from projections import PROJECTIONS
+from projections.runner import ProjectionRunner, ensure_schema, max_position, view_position
+
+log = structlog.get_logger(__name__)
+
+
+@get("/healthz", include_in_schema=True, tags=["health"])
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@get("/readyz", tags=["health"])
+async def readyz(services: Services) -> Any:
+    """The database answers; how far the views lag behind the event store."""
+    from litestar import Response
+
+    try:
+        async with services.pool.acquire(timeout=2) as conn:
+            latest = await max_position(conn)
+            seen = await view_position(conn)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as e:
+        return Response({"status": "unavailable", "database": type(e).__name__}, status_code=503)
+    return {
+        "status": "ready",
+        "database": "ok",
+        "position": latest,
+        "projection_lag": latest - seen,
+    }
+
+
+def _services(state: State) -> Services:
+    return state.services
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database_url: str,
+    jwt_secret: str,
+    clock: Callable[[], datetime] = system_clock,
+    run_projections: bool = True,
+) -> Litestar:
+    """The API. With `run_projections`, the projection runner runs in this process."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        oversight = await anyio.to_thread.run_sync(build_application, database_url, settings)
+        pool = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=10)
+        async with pool.acquire() as conn:
+            await ensure_schema(conn, PROJECTIONS)
+        app.state.services = Services(app=oversight, pool=pool, settings=settings, clock=clock)
+        stop = asyncio.Event()
+        runner_task = None
+        if run_projections:
+            runner = ProjectionRunner(
+                pool, PROJECTIONS, poll_seconds=settings.projection_poll_seconds
+            )
+            runner_task = asyncio.create_task(runner.run(stop), name="projection-runner")
+        log.info("started", projections=run_projections)
+        try:
+            yield
+        finally:
+            stop.set()
+            if runner_task:
+                await runner_task
+            await pool.close()
+            oversight.close()
+
+    openapi = OpenAPIConfig(
+        title="Oversight",
+        version="1",
+        description="Case supervision for the business-environment supervision bureau.",
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+        security=[{"bearer": []}],
+        render_plugins=[
+            SwaggerRenderPlugin(
+                js_url="/static/swagger/swagger-ui-bundle.js",
+                css_url="/static/swagger/swagger-ui.css",
+                standalone_preset_js_url="/static/swagger/swagger-ui-standalone-preset.js",
+                favicon="<link rel='icon' href='/static/swagger/favicon-32x32.png'>",
+            )
+        ],
+    )
+    return Litestar(
+        route_handlers=[
+            healthz,
+            readyz,
+            complaints.router,
+            audit.router,
+            create_static_files_router(
+                path="/static/swagger", directories=[swagger_ui_path], include_in_schema=False
+            ),
+        ],
+        dependencies={"services": Provide(_services, sync_to_thread=False)},
+        middleware=[
+            request_logging_middleware,
+            DefineMiddleware(JWTAuthMiddleware, exclude=[f"^{p}" for p in PUBLIC_PATHS]),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi,
+        lifespan=[lifespan],
+        state=State({"jwt_secret": jwt_secret}),
+        request_max_body_size=1_000_000,
+        logging_config=None,  # logs go through structlog (oversight/logs.py)
+    )

@@ -1,0 +1,48 @@
+"""The audit trail: who did what and when, across every case (supervisors, inspectors)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Request, Router, get
+from litestar.params import Parameter
+
+from api.complaints import roles_guard, wait_for_position
+from api.services import Services
+from domain.values import Actor, Role
+from projections.audit_trail import query_audit_trail
+
+AUDIT_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR})
+
+
+@get("/", guards=[roles_guard(AUDIT_ROLES, "read the audit trail")])
+async def audit_trail(
+    request: Request[Actor, Any, Any],
+    services: Services,
+    case_id: UUID | None = None,
+    actor: str | None = None,
+    since: Annotated[datetime | None, Parameter(query="from")] = None,
+    until: Annotated[datetime | None, Parameter(query="to")] = None,
+    after: Annotated[int | None, Parameter(ge=0)] = None,
+    limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Oldest first; pass the last `position` you got as `after` for the next page."""
+    await wait_for_position(services, request)
+    async with services.pool.acquire() as conn:
+        rows = await query_audit_trail(
+            conn,
+            case_id=case_id,
+            actor_id=actor,
+            since=since,
+            until=until,
+            after_position=after,
+            limit=limit,
+        )
+    for row in rows:
+        row["case_id"] = str(row["case_id"])
+    return {"items": rows, "next_after": rows[-1]["position"] if len(rows) == limit else None}
+
+
+router = Router(path="/api/v1/audit-trail", route_handlers=[audit_trail], tags=["audit"])

@@ -1,0 +1,59 @@
+"""Bearer JWTs (HS256) with claims sub, role, org; `request.user` is the domain Actor."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+import structlog
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from domain.values import Actor, Role
+
+ALGORITHM = "HS256"
+ORG_ROLES = frozenset({Role.ENTERPRISE, Role.DEPARTMENT})
+PUBLIC_PATHS = {"/healthz", "/readyz", "/schema", "/static"}
+
+
+def issue_token(
+    secret: str, *, sub: str, role: Role, org: str | None, now: datetime, ttl: timedelta
+) -> str:
+    claims: dict[str, Any] = {"sub": sub, "role": role.value, "iat": now, "exp": now + ttl}
+    if org:
+        claims["org"] = org
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def actor_from_token(secret: str, token: str) -> Actor:
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "exp"]}
+        )
+        role = Role(claims["role"])
+    except jwt.PyJWTError as e:
+        raise NotAuthorizedException(f"invalid token: {e}") from None
+    except ValueError:
+        raise NotAuthorizedException("invalid token: unknown role") from None
+    org = claims.get("org")
+    if role in ORG_ROLES and not org:
+        raise NotAuthorizedException(f"invalid token: a {role} token needs an org claim")
+    if not isinstance(claims["sub"], str) or not claims["sub"]:
+        raise NotAuthorizedException("invalid token: empty sub")
+    return Actor(id=claims["sub"], role=role, org=org)
+
+
+class JWTAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthorizedException("a bearer token is required")
+        secret = connection.app.state.jwt_secret
+        actor = actor_from_token(secret, token.strip())
+        structlog.contextvars.bind_contextvars(actor_id=actor.id, actor_role=actor.role.value)
+        return AuthenticationResult(user=actor, auth=token)

@@ -1,0 +1,198 @@
+"""Every error as RFC 9457 problem+json, mapped in one place.
+
+Order of checks (each stops the request, nothing is stored): 401 no or bad token;
+403 the role may never make this move; 400/422 bad input, naming the field and the
+rule; 404 no such case for this user; 412 stale If-Match; 409 the case's status
+forbids the move.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from domain.errors import (
+    CaseNotFound,
+    ConcurrentUpdate,
+    DomainError,
+    Forbidden,
+    MoveNotAllowed,
+    RuleViolated,
+    VersionConflict,
+)
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+_TYPE_BASE = "https://oversight.example/problems/"
+
+
+class ApiProblem(Exception):
+    """An error the API raises itself (bad header, bad query parameter, not ready)."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+
+def invalid(field: str, rule: str, *, status: int = 422) -> ApiProblem:
+    return ApiProblem(
+        status,
+        "invalid-input",
+        "Invalid input",
+        f"{field}: {rule}",
+        errors=[{"field": field, "rule": rule}],
+    )
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": _TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = errors
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_DOMAIN_STATUS: list[tuple[type[DomainError], int, str, str]] = [
+    (Forbidden, 403, "forbidden", "Forbidden"),
+    (CaseNotFound, 404, "not-found", "Not found"),
+    (VersionConflict, 412, "stale-version", "Precondition failed"),
+    (MoveNotAllowed, 409, "move-not-allowed", "Move not allowed"),
+    (ConcurrentUpdate, 409, "concurrent-update", "Concurrent update"),
+    (RuleViolated, 422, "invalid-input", "Invalid input"),
+]
+
+
+def domain_error_handler(
+    request: Request[Any, Any, Any], exc: DomainError
+) -> Response[dict[str, Any]]:
+    for cls, status, slug, title in _DOMAIN_STATUS:
+        if isinstance(exc, cls):
+            errors = (
+                [{"field": exc.field, "rule": exc.rule}] if isinstance(exc, RuleViolated) else None
+            )
+            return problem(request, status, slug, title, str(exc), errors=errors)
+    raise exc  # pragma: no cover - every DomainError subclass is listed above
+
+
+def api_problem_handler(request: Request[Any, Any, Any], exc: ApiProblem) -> Response[Any]:
+    return problem(
+        request, exc.status, exc.slug, exc.title, exc.detail, errors=exc.errors, headers=exc.headers
+    )
+
+
+_AT_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
+_NESTED_FIELD = re.compile(r"^([a-z_]+): (.*)$", re.S)
+
+
+def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        message = str(item.get("message", ""))
+        field = str(item.get("key") or "")
+        match = _AT_PATH.search(message)
+        if match:
+            field = field or match.group(1)
+            message = message[: match.start()]
+        nested = _NESTED_FIELD.match(message)
+        if nested:  # a check inside an object names its own field: "credit_code: ..."
+            field = f"{field}.{nested.group(1)}" if field else nested.group(1)
+            message = nested.group(2)
+        errors.append({"field": field or "body", "rule": message})
+    return errors
+
+
+def validation_handler(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    errors = _field_errors(exc)
+    if not errors:
+        # Not JSON at all, or an empty body.
+        return problem(request, 400, "malformed-body", "Malformed request", str(exc.detail))
+    detail = "; ".join(f"{e['field']}: {e['rule']}" for e in errors)
+    return problem(request, 422, "invalid-input", "Invalid input", detail, errors=errors)
+
+
+def http_exception_handler(
+    request: Request[Any, Any, Any], exc: HTTPException
+) -> Response[dict[str, Any]]:
+    if isinstance(exc, NotAuthorizedException):
+        return problem(
+            request,
+            401,
+            "unauthenticated",
+            "Unauthenticated",
+            exc.detail,
+            headers={"WWW-Authenticate": 'Bearer realm="oversight"'},
+        )
+    status = exc.status_code
+    slug = {
+        400: "malformed-request",
+        403: "forbidden",
+        404: "not-found",
+        405: "method-not-allowed",
+        413: "too-large",
+    }.get(status, "error")
+    return problem(request, status, slug, _title(status), exc.detail, headers=exc.headers)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled_error", error=type(exc).__name__)
+    return problem(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal",
+        "Internal error",
+        "the server failed; the request id in the logs identifies it",
+    )
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    DomainError: domain_error_handler,
+    ApiProblem: api_problem_handler,
+    ValidationException: validation_handler,
+    HTTPException: http_exception_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,95 @@
+"""How a case, its history and list rows look over HTTP, with confidential masking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from domain.access import hides_complainant
+from domain.complaint import Complaint
+from domain.values import Actor, Role
+
+# Event attributes that are shown elsewhere in a history entry, or are internal.
+_EVENT_META = frozenset({"timestamp", "actor", "originator_topic", "originator_id"})
+
+
+def _actor(actor: Actor, *, hidden: bool) -> dict[str, Any]:
+    if hidden and actor.role is Role.ENTERPRISE:
+        return {"id": None, "role": actor.role.value, "org": None}
+    return {"id": actor.id, "role": actor.role.value, "org": actor.org}
+
+
+def complaint_body(case: Complaint, viewer: Actor) -> dict[str, Any]:
+    hidden = hides_complainant(viewer, case)
+    return {
+        "id": str(case.id),
+        "version": case.version,
+        "status": case.status.value,
+        "kind": case.kind.value,
+        "channel": case.channel.value,
+        "category": case.category,
+        "title": case.title,
+        "description": case.description,
+        "complainant": None if hidden else msgspec.to_builtins(case.complainant),
+        "respondent_department": case.respondent_department,
+        "confidential": case.confidential,
+        "urgent": case.urgent,
+        "lodged_at": case.lodged_at,
+        "lodged_by": _actor(case.lodged_by, hidden=hidden),
+        "department": case.department,
+        "deadlines": {"acceptance_due": case.acceptance_due, "handling_due": case.handling_due},
+        "extension_requested": case.extension_requested,
+        "reply": case.reply,
+        "replied_at": case.replied_at,
+        "rating": case.rating.value if case.rating else None,
+        "redo_count": case.redo_count,
+        "supervision_count": case.supervision_count,
+        "closed_at": case.closed_at,
+        "updated_at": case.modified_on,
+    }
+
+
+def history_body(case: Complaint, events: list[Any], viewer: Actor) -> list[dict[str, Any]]:
+    hidden = hides_complainant(viewer, case)
+    entries = []
+    for e in events:
+        data = {k: v for k, v in vars(e).items() if k not in _EVENT_META}
+        data.pop("originator_version", None)
+        if hidden and "complainant" in data:
+            data["complainant"] = None
+        entries.append(
+            {
+                "version": e.originator_version,
+                "type": type(e).__name__,
+                "at": e.timestamp,
+                "actor": _actor(e.actor, hidden=hidden),
+                "data": msgspec.to_builtins(data),
+            }
+        )
+    return entries
+
+
+def summary_body(row: dict[str, Any], viewer: Actor) -> dict[str, Any]:
+    hidden = row["confidential"] and viewer.role is Role.DEPARTMENT
+    return {
+        "id": str(row["id"]),
+        "version": row["version"],
+        "status": row["status"],
+        "kind": row["kind"],
+        "channel": row["channel"],
+        "category": row["category"],
+        "title": row["title"],
+        "urgent": row["urgent"],
+        "confidential": row["confidential"],
+        "complainant": None
+        if hidden
+        else {"name": row["complainant_name"], "credit_code": row["complainant_credit_code"]},
+        "department": row["department"],
+        "lodged_at": row["lodged_at"],
+        "due_at": row["due_at"],
+        "rating": row["rating"],
+        "redo_count": row["redo_count"],
+        "supervision_count": row["supervision_count"],
+        "closed_at": row["closed_at"],
+    }

@@ -1,0 +1,173 @@
+"""The `oversight` command: serve, worker, rebuild, token, calendar."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import structlog
+
+from domain.values import Role
+from oversight.logs import configure_logging
+from oversight.settings import Settings
+
+log = structlog.get_logger("oversight")
+
+
+def _database(settings: Settings) -> tuple[str, bool]:
+    """The database URL and whether it is the embedded server."""
+    if settings.database_url:
+        return settings.database_url, False
+    from oversight.database import start_embedded
+
+    return start_embedded(settings.var_dir), True
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    url, embedded = _database(settings)
+    app = create_app(
+        settings,
+        database_url=url,
+        jwt_secret=settings.signing_secret(embedded=embedded),
+        run_projections=not args.no_projections,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    return 0
+
+
+async def _with_runner(settings: Settings, url: str, *, rebuild: bool) -> int:
+    import anyio.to_thread
+    import asyncpg
+    from tqdm import tqdm
+
+    from oversight.bootstrap import build_application
+    from oversight.database import asyncpg_dsn
+    from projections import PROJECTIONS
+    from projections.runner import (
+        ProjectionRunner,
+        drop_views,
+        ensure_schema,
+        max_position,
+    )
+
+    store = await anyio.to_thread.run_sync(build_application, url, settings)  # creates tables
+    store.close()
+    pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=4)
+    try:
+        runner = ProjectionRunner(pool, PROJECTIONS, poll_seconds=settings.projection_poll_seconds)
+        async with pool.acquire() as conn:
+            if rebuild:
+                await drop_views(conn, PROJECTIONS)
+            await ensure_schema(conn, PROJECTIONS)
+            latest = await max_position(conn)
+        if rebuild:
+            with tqdm(
+                total=latest * len(PROJECTIONS), unit="event", desc="rebuilding views"
+            ) as bar:
+                applied = await runner.catch_up(progress=bar.update)
+            log.info("rebuilt", events=latest, applied=applied)
+            return 0
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        log.info("worker_started", position=latest)
+        await runner.run(stop)
+        return 0
+    finally:
+        await pool.close()
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    url, _ = _database(settings)
+    return asyncio.run(_with_runner(settings, url, rebuild=False))
+
+
+def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    url, _ = _database(settings)
+    return asyncio.run(_with_runner(settings, url, rebuild=True))
+
+
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from api.auth import ORG_ROLES, issue_token
+
+    role = Role(args.role)
+    if role in ORG_ROLES and not args.org:
+        print(f"error: a {role} token needs --org", file=sys.stderr)
+        return 2
+    embedded = not settings.database_url
+    secret = settings.signing_secret(embedded=embedded)
+    token = issue_token(
+        secret,
+        sub=args.sub,
+        role=role,
+        org=args.org,
+        now=datetime.now(UTC),
+        ttl=timedelta(hours=args.hours),
+    )
+    print(token)
+    return 0
+
+
+def cmd_calendar_load(args: argparse.Namespace, settings: Settings) -> int:
+    from domain.calendar import CalendarFileError, install_year_file
+
+    try:
+        path = install_year_file(Path(args.file), settings.calendar_dir)
+    except (CalendarFileError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"installed {path}; restart the service to use it")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oversight", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API (and the projection runner)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--no-projections", action="store_true", help="leave the views to `oversight worker`"
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("worker", help="run only the projection runner").set_defaults(func=cmd_worker)
+    sub.add_parser("rebuild", help="drop and rebuild every view").set_defaults(func=cmd_rebuild)
+
+    token = sub.add_parser("token", help="print a signed JWT for development")
+    token.add_argument("--role", required=True, choices=[r.value for r in Role])
+    token.add_argument("--sub", required=True, help="the user id")
+    token.add_argument("--org", help="credit code (enterprise) or department code")
+    token.add_argument("--hours", type=float, default=12.0, help="lifetime (default 12)")
+    token.set_defaults(func=cmd_token)
+
+    calendar = sub.add_parser("calendar", help="working-day calendar administration")
+    calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)
+    load = calendar_sub.add_parser("load", help="install a year's official schedule (JSON)")
+    load.add_argument("file")
+    load.set_defaults(func=cmd_calendar_load)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    configure_logging(settings.log_format)
+    with contextlib.suppress(KeyboardInterrupt):
+        return args.func(args, settings)
+    return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Settings, read once from the environment at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    var_dir: Path
+    jwt_secret: str | None
+    calendar_dir: Path
+    sla_file: Path | None
+    log_format: str | None  # "json", "console", or None: json unless a terminal is attached
+    min_position_wait_seconds: float = 5.0
+    projection_poll_seconds: float = 1.0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        var_dir = Path(env.get("OVERSIGHT_VAR_DIR", "var")).absolute()
+        sla = env.get("OVERSIGHT_SLA_FILE")
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            var_dir=var_dir,
+            jwt_secret=env.get("OVERSIGHT_JWT_SECRET") or None,
+            calendar_dir=Path(env.get("OVERSIGHT_CALENDAR_DIR", str(var_dir / "calendar"))),
+            sla_file=Path(sla) if sla else None,
+            log_format=env.get("OVERSIGHT_LOG_FORMAT") or None,
+            min_position_wait_seconds=float(env.get("OVERSIGHT_MIN_POSITION_WAIT", "5")),
+            projection_poll_seconds=float(env.get("OVERSIGHT_PROJECTION_POLL", "1")),
+        )
+
+    def signing_secret(self, *, embedded: bool) -> str:
+        """The JWT signing secret: from the environment, or in embedded (development)
+        mode generated once into var/ and kept there (var/ is never committed)."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        if not embedded:
+            raise SystemExit(
+                "OVERSIGHT_JWT_SECRET must be set when DATABASE_URL points at a server"
+            )
+        path = self.var_dir / "jwt-secret"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()

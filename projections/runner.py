@@ -1,0 +1,204 @@
+"""The projection runner: keeps the `views` schema up to date with the event store.
+
+For each projection it repeatedly, in ONE transaction: locks the projection's tracking
+row, reads the next batch of stored events after the tracked position (in notification
+order), lets the projection write its rows, and moves the position. A crash anywhere
+rolls the whole batch back, so restarting resumes exactly where the views are: every
+event reaches every view exactly once. Two runners on the same database serialise on
+the tracking row lock, so they never apply a batch twice.
+
+It wakes on LISTEN/NOTIFY from the event store and also polls, because a NOTIFY can be
+lost (eventsourcing issue #305).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+import asyncpg
+import structlog
+
+from domain.mapper import decode_event_state
+
+log = structlog.get_logger(__name__)
+
+EVENTS_TABLE = "oversight_events"
+
+SCHEMA_SQL = """
+CREATE SCHEMA IF NOT EXISTS views;
+CREATE TABLE IF NOT EXISTS views.tracking (
+    projection text PRIMARY KEY,
+    position bigint NOT NULL DEFAULT 0,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One event as the views see it: its position in the log, its case, and its data."""
+
+    position: int
+    case_id: UUID
+    version: int
+    topic: str
+    data: dict[str, Any]
+
+    @property
+    def case_type(self) -> str:
+        return self.topic.split(":", 1)[1].split(".")[0]
+
+    @property
+    def type(self) -> str:
+        return self.topic.rsplit(".", 1)[1]
+
+
+class Projection(Protocol):
+    name: str
+    tables: Sequence[str]  # qualified names, dropped on rebuild
+
+    async def create(self, conn: asyncpg.Connection) -> None: ...
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None: ...
+
+
+async def ensure_schema(conn: asyncpg.Connection, projections: Sequence[Projection]) -> None:
+    """Create the views schema and every projection's tables (idempotent)."""
+    async with conn.transaction():
+        # Serialise concurrent start-ups (API processes and a worker) on one lock.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('oversight.views.schema'))")
+        await conn.execute(SCHEMA_SQL)
+        for projection in projections:
+            await projection.create(conn)
+            await conn.execute(
+                "INSERT INTO views.tracking (projection) VALUES ($1) ON CONFLICT DO NOTHING",
+                projection.name,
+            )
+
+
+async def drop_views(conn: asyncpg.Connection, projections: Sequence[Projection]) -> None:
+    async with conn.transaction():
+        for projection in projections:
+            for table in projection.tables:
+                await conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+        await conn.execute(
+            "DELETE FROM views.tracking WHERE projection = ANY($1::text[])",
+            [p.name for p in projections],
+        )
+
+
+def _decode(rows: Sequence[asyncpg.Record]) -> list[StoredEvent]:
+    return [
+        StoredEvent(
+            position=row["notification_id"],
+            case_id=row["originator_id"],
+            version=row["originator_version"],
+            topic=row["topic"],
+            data=decode_event_state(row["topic"], row["state"]),
+        )
+        for row in rows
+    ]
+
+
+async def max_position(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval(f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}")
+
+
+async def view_position(conn: asyncpg.Connection) -> int:
+    """How far every view has caught up (the slowest one)."""
+    return await conn.fetchval("SELECT coalesce(min(position), 0) FROM views.tracking")
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        projections: Sequence[Projection],
+        *,
+        batch_size: int = 1000,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.pool = pool
+        self.projections = list(projections)
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+
+    async def step(self, projection: Projection) -> int:
+        """Apply the next batch to one projection; returns how many events it applied."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            position = await conn.fetchval(
+                "SELECT position FROM views.tracking WHERE projection = $1 FOR UPDATE",
+                projection.name,
+            )
+            rows = await conn.fetch(
+                f"SELECT notification_id, originator_id, originator_version, topic, state "
+                f"FROM {EVENTS_TABLE} WHERE notification_id > $1 "
+                f"ORDER BY notification_id LIMIT $2",
+                position,
+                self.batch_size,
+            )
+            if not rows:
+                return 0
+            events = _decode(rows)
+            await projection.apply(conn, events)
+            await conn.execute(
+                "UPDATE views.tracking SET position = $2, updated_at = now() WHERE projection = $1",
+                projection.name,
+                events[-1].position,
+            )
+            return len(events)
+
+    async def catch_up(self, progress: Callable[[int], Any] | None = None) -> int:
+        """Apply every stored event to every projection; returns how many were applied."""
+        total = 0
+        for projection in self.projections:
+            while applied := await self.step(projection):
+                total += applied
+                if progress:
+                    progress(applied)
+        return total
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Keep the views current until `stop` is set."""
+        listener = await self.pool.acquire()
+        try:
+            await listener.add_listener(EVENTS_TABLE, self._on_notify)
+            while not stop.is_set():
+                self._wake.clear()  # before reading: a NOTIFY during the batch wakes us again
+                try:
+                    await self.catch_up()
+                except (asyncpg.PostgresError, OSError) as e:
+                    log.warning("projection_batch_failed", error=type(e).__name__)
+                    await _sleep_or_stop(stop, self.poll_seconds)
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        _first(self._wake.wait(), stop.wait()), timeout=self.poll_seconds
+                    )
+        finally:
+            with contextlib.suppress(Exception):
+                await listener.remove_listener(EVENTS_TABLE, self._on_notify)
+            await self.pool.release(listener)
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+
+async def _first(*waits: Awaitable[Any]) -> None:
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
