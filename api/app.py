@@ -13,7 +13,7 @@ import asyncpg
 import structlog
 from litestar import Litestar, get
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -42,7 +42,7 @@ async def healthz() -> dict[str, str]:
 
 
 @get("/readyz", tags=["health"])
-async def readyz(services: Services) -> Any:
+async def readyz(services: NamedDependency[Services]) -> Any:
     """The database answers; how far the views lag behind the event store."""
     from litestar import Response
 

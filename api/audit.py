@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Router, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
 
 from api.complaints import roles_guard, wait_for_position
 from api.services import Services
@@ -20,13 +21,13 @@ AUDIT_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR})
 @get("/", guards=[roles_guard(AUDIT_ROLES, "read the audit trail")])
 async def audit_trail(
     request: Request[Actor, Any, Any],
-    services: Services,
-    case_id: UUID | None = None,
-    actor: str | None = None,
-    since: Annotated[datetime | None, Parameter(query="from")] = None,
-    until: Annotated[datetime | None, Parameter(query="to")] = None,
-    after: Annotated[int | None, Parameter(ge=0)] = None,
-    limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+    services: NamedDependency[Services],
+    case_id: FromQuery[UUID | None] = None,
+    actor: FromQuery[str | None] = None,
+    since: Annotated[datetime | None, QueryParameter(name="from")] = None,
+    until: Annotated[datetime | None, QueryParameter(name="to")] = None,
+    after: Annotated[int | None, QueryParameter(ge=0)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Oldest first; pass the last `position` you got as `after` for the next page."""
     await wait_for_position(services, request)

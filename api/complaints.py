@@ -11,9 +11,10 @@ from uuid import UUID
 import anyio.to_thread
 from litestar import Request, Response, Router, get, post
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.problems import ApiProblem, invalid
 from api.representation import complaint_body, history_body, summary_body
@@ -65,7 +66,9 @@ def _case_response(result: CommandResult, actor: Actor, *, status: int) -> Respo
     summary="Lodge a complaint",
 )
 async def lodge(
-    request: Request[Actor, Any, Any], data: cmd.LodgeComplaint, services: Services
+    request: Request[Actor, Any, Any],
+    data: JSONBody[cmd.LodgeComplaint],
+    services: NamedDependency[Services],
 ) -> Response[Any]:
     actor = request.user
     fn = partial(services.app.lodge_complaint, actor, services.now(), data)
@@ -75,7 +78,10 @@ async def lodge(
 
 def _move_handler(move: str, body_type: type[cmd.Command]) -> Any:
     async def handler(
-        request: Request[Actor, Any, Any], case_id: UUID, data: Any, services: Services
+        request: Request[Actor, Any, Any],
+        case_id: FromPath[UUID],
+        data: Any,
+        services: NamedDependency[Services],
     ) -> Response[Any]:
         actor = request.user
         fn = partial(
@@ -90,7 +96,7 @@ def _move_handler(move: str, body_type: type[cmd.Command]) -> Any:
         result = await anyio.to_thread.run_sync(fn)
         return _case_response(result, actor, status=200)
 
-    handler.__annotations__ = {**handler.__annotations__, "data": body_type}
+    handler.__annotations__ = {**handler.__annotations__, "data": JSONBody[body_type]}
     handler.__name__ = handler.__qualname__ = "move_" + move.replace("-", "_")
     return post(
         f"/{{case_id:uuid}}/{move}",
@@ -113,10 +119,10 @@ def _parse_instant(value: str) -> datetime:
 @get("/{case_id:uuid}", guards=[roles_guard(LIST_ROLES, "read complaints")])
 async def read(
     request: Request[Actor, Any, Any],
-    case_id: UUID,
-    services: Services,
-    as_of: str | None = None,
-    version: Annotated[int | None, Parameter(ge=1)] = None,
+    case_id: FromPath[UUID],
+    services: NamedDependency[Services],
+    as_of: FromQuery[str | None] = None,
+    version: Annotated[int | None, QueryParameter(ge=1)] = None,
 ) -> Response[Any]:
     if as_of is not None and version is not None:
         raise invalid("as_of", "give either as_of or version, not both")
@@ -128,7 +134,7 @@ async def read(
 
 @get("/{case_id:uuid}/history", guards=[roles_guard(LIST_ROLES, "read complaints")])
 async def history(
-    request: Request[Actor, Any, Any], case_id: UUID, services: Services
+    request: Request[Actor, Any, Any], case_id: FromPath[UUID], services: NamedDependency[Services]
 ) -> Response[Any]:
     case, events = await anyio.to_thread.run_sync(
         partial(services.app.history, case_id, request.user)
@@ -143,7 +149,9 @@ async def history(
     )
 
 
-async def wait_for_position(services: Services, request: Request[Any, Any, Any]) -> None:
+async def wait_for_position(
+    services: NamedDependency[Services], request: Request[Any, Any, Any]
+) -> None:
     """Honour X-Min-Position: wait (bounded) until the views have caught up to it."""
     header = request.headers.get("x-min-position")
     if header is None:
@@ -172,13 +180,13 @@ async def wait_for_position(services: Services, request: Request[Any, Any, Any])
 @get("/", guards=[roles_guard(LIST_ROLES, "list complaints")])
 async def list_complaints(
     request: Request[Actor, Any, Any],
-    services: Services,
-    status: Status | None = None,
-    kind: Kind | None = None,
-    department: str | None = None,
-    overdue: bool | None = None,
-    limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    services: NamedDependency[Services],
+    status: FromQuery[Status | None] = None,
+    kind: FromQuery[Kind | None] = None,
+    department: FromQuery[str | None] = None,
+    overdue: FromQuery[bool | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    cursor: FromQuery[str | None] = None,
 ) -> Response[Any]:
     position = None
     try:

@@ -337,10 +337,15 @@ class WorkingCalendar:
         """End of office hours on the ``working_days``-th working day after ``start``'s local
         date (0: the same working day, or the next one when ``start`` is on a day off).
 
-        Returns an aware datetime in the calendar's timezone.
+        Something received after office close counts as received the next day, so a
+        deadline never falls before its start. Returns an aware datetime in the
+        calendar's timezone.
         """
         local = self._localise(start, "start")
-        due_day = self.add_working_days(local.date(), working_days)
+        received = local.date()
+        if local.time() >= self._office_close:
+            received += timedelta(days=1)
+        due_day = self.add_working_days(received, working_days)
         return datetime.combine(due_day, self._office_close, tzinfo=self._tz)
 
     def working_days_between(self, start: datetime, end: datetime) -> float:

@@ -459,3 +459,14 @@ def test_install_refuses_a_bad_file_and_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(CalendarFileError, match=r"x\.json: holidays\[0\] = 2031-01-01"):
         install_year_file(src, dest_dir)
     assert not dest_dir.exists() or not any(dest_dir.iterdir())
+
+
+def test_received_after_office_close_counts_from_the_next_day() -> None:
+    cal = WorkingCalendar()
+    monday_evening = datetime(2024, 9, 23, 18, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert cal.due_at(monday_evening, 0) == datetime(
+        2024, 9, 24, 17, 30, tzinfo=ZoneInfo("Asia/Shanghai")
+    )
+    assert cal.due_at(monday_evening, 1).date() == date(2024, 9, 25)
+    # Just before close still counts as that day.
+    assert cal.due_at(monday_evening.replace(hour=17, minute=29), 0).date() == date(2024, 9, 23)
