@@ -43,7 +43,11 @@ def lodge_body(code: str, **overrides: Any) -> dict[str, Any]:
         "category": "approval",
         "title": "审批超时",
         "description": "施工许可申请超过承诺时限未办结",
-        "complainant": {"name": "黑龙江某某建设有限公司", "credit_code": code, "phone": "13800000000"},
+        "complainant": {
+            "name": "黑龙江某某建设有限公司",
+            "credit_code": code,
+            "phone": "13800000000",
+        },
         "respondent_department": "hlj-fgw",
         "confidential": False,
     }
