@@ -92,8 +92,7 @@ async def test_every_event_reaches_the_views_exactly_once_with_concurrent_writer
     writers = [threading.Thread(target=write_cases, args=(app, 25, seed)) for seed in range(4)]
     for w in writers:
         w.start()
-    while any(w.is_alive() for w in writers):
-        await asyncio.sleep(0.05)
+    await asyncio.gather(*(asyncio.to_thread(w.join) for w in writers))
     async with pool.acquire() as conn:
         latest = await max_position(conn)
         # The running runner catches up by itself (NOTIFY or polling).
