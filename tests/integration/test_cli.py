@@ -1,0 +1,181 @@
+"""The `oversight` command: a real server process, tokens, calendar loading."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import jwt
+import pytest
+
+from tests.conftest import ROOT
+from tests.support import credit_code, lodge_body
+
+pytestmark = pytest.mark.integration
+
+
+def oversight(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "oversight.cli", *args],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_token_is_signed_with_the_configured_secret():
+    env = {"OVERSIGHT_JWT_SECRET": "s" * 40, "DATABASE_URL": "postgresql://unused/x"}
+    result = oversight("token", "--role", "department", "--sub", "d1", "--org", "hlj-zjt", env=env)
+    assert result.returncode == 0, result.stderr
+    claims = jwt.decode(result.stdout.strip(), "s" * 40, algorithms=["HS256"])
+    assert (claims["sub"], claims["role"], claims["org"]) == ("d1", "department", "hlj-zjt")
+    assert claims["exp"] > time.time()
+
+
+def test_token_for_an_org_role_needs_an_org():
+    env = {"OVERSIGHT_JWT_SECRET": "s" * 40, "DATABASE_URL": "postgresql://unused/x"}
+    result = oversight("token", "--role", "enterprise", "--sub", "e1", env=env)
+    assert result.returncode == 2
+    assert "--org" in result.stderr
+    assert result.stdout == ""
+
+
+def test_token_with_a_server_database_and_no_secret_is_refused(tmp_path):
+    env = {
+        "OVERSIGHT_JWT_SECRET": "",
+        "DATABASE_URL": "postgresql://unused/x",
+        "OVERSIGHT_VAR_DIR": str(tmp_path),
+    }
+    result = oversight("token", "--role", "clerk", "--sub", "c1", env=env)
+    assert result.returncode != 0
+    assert "OVERSIGHT_JWT_SECRET" in result.stderr
+    assert not (tmp_path / "jwt-secret").exists()
+
+
+def test_calendar_load_installs_a_valid_year_and_refuses_a_bad_one(tmp_path):
+    env = {"OVERSIGHT_CALENDAR_DIR": str(tmp_path / "cal")}
+    good = tmp_path / "2031.json"
+    good.write_text(
+        json.dumps(
+            {
+                "year": 2031,
+                "holidays": ["2031-01-01"],
+                "workdays": [],
+                "source": "test data",
+            }
+        )
+    )
+    result = oversight("calendar", "load", str(good), env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "cal" / "2031.json").exists()
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps(
+            {
+                "year": 2032,
+                "holidays": ["2031-05-01"],
+                "workdays": [],
+                "source": "test data",
+            }
+        )
+    )
+    result = oversight("calendar", "load", str(bad), env=env)
+    assert result.returncode == 1
+    assert "2031-05-01" in result.stderr
+    assert not (tmp_path / "cal" / "2032.json").exists()
+
+
+def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "oversight.cli", "serve", "--port", str(port)],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_ready(base: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stdout.read()}")
+        try:
+            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("server did not become ready")
+
+
+def _lodge_through(base: str, env: dict[str, str]) -> None:
+    code = credit_code()
+    token = oversight(
+        "token", "--role", "enterprise", "--sub", "u1", "--org", code, env=env
+    ).stdout.strip()
+    r = httpx.post(
+        base + "/api/v1/complaints",
+        json=lodge_body(code),
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert r.status_code == 201, r.text
+    position = r.json()["position"]
+    listed = httpx.get(
+        base + "/api/v1/complaints",
+        headers={"Authorization": f"Bearer {token}", "X-Min-Position": str(position)},
+        timeout=10,
+    )
+    assert listed.status_code == 200
+    assert [item["id"] for item in listed.json()["items"]] == [r.json()["id"]]
+
+
+def test_serve_on_a_database_url_answers_real_http(database_url):
+    env = {"DATABASE_URL": database_url, "OVERSIGHT_JWT_SECRET": "k" * 40}
+    port = free_port()
+    proc = _serve(env, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base, proc)
+        assert httpx.get(base + "/healthz").json() == {"status": "ok"}
+        _lodge_through(base, env)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_serve_without_database_url_starts_the_embedded_postgres():
+    var = ROOT / "var" / "test-serve"
+    shutil.rmtree(var, ignore_errors=True)
+    env = {"DATABASE_URL": "", "OVERSIGHT_JWT_SECRET": "", "OVERSIGHT_VAR_DIR": str(var)}
+    port = free_port()
+    proc = _serve(env, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base, proc, seconds=90)
+        assert (var / "pgdata" / "PG_VERSION").exists()
+        secret = (var / "jwt-secret").read_text()
+        assert len(secret) >= 32
+        assert oct((var / "jwt-secret").stat().st_mode & 0o777) == "0o600"
+        _lodge_through(base, env)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
