@@ -15,7 +15,9 @@ _EVENT_META = frozenset({"timestamp", "actor", "originator_topic", "originator_i
 
 
 def _actor(actor: Actor, *, hidden: bool) -> dict[str, Any]:
-    if hidden and actor.role is Role.ENTERPRISE:
+    """`hidden`: the complainant's identity must not show (enterprise users, and whoever
+    lodged a confidential case, are masked)."""
+    if hidden:
         return {"id": None, "role": actor.role.value, "org": None}
     return {"id": actor.id, "role": actor.role.value, "org": actor.org}
 
@@ -63,7 +65,10 @@ def history_body(case: Complaint, events: list[Any], viewer: Actor) -> list[dict
                 "version": e.originator_version,
                 "type": type(e).__name__,
                 "at": e.timestamp,
-                "actor": _actor(e.actor, hidden=hidden),
+                "actor": _actor(
+                    e.actor,
+                    hidden=hidden and (e.actor.role is Role.ENTERPRISE or e.originator_version == 1),
+                ),
                 "data": msgspec.to_builtins(data),
             }
         )
