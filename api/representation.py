@@ -52,6 +52,10 @@ def complaint_body(case: Complaint, viewer: Actor) -> dict[str, Any]:
     }
 
 
+def _identifies_complainant(event: Any) -> bool:
+    return event.actor.role is Role.ENTERPRISE or event.originator_version == 1
+
+
 def history_body(case: Complaint, events: list[Any], viewer: Actor) -> list[dict[str, Any]]:
     hidden = hides_complainant(viewer, case)
     entries = []
@@ -65,10 +69,7 @@ def history_body(case: Complaint, events: list[Any], viewer: Actor) -> list[dict
                 "version": e.originator_version,
                 "type": type(e).__name__,
                 "at": e.timestamp,
-                "actor": _actor(
-                    e.actor,
-                    hidden=hidden and (e.actor.role is Role.ENTERPRISE or e.originator_version == 1),
-                ),
+                "actor": _actor(e.actor, hidden=hidden and _identifies_complainant(e)),
                 "data": msgspec.to_builtins(data),
             }
         )
