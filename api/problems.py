@@ -115,22 +115,35 @@ def api_problem_handler(request: Request[Any, Any, Any], exc: ApiProblem) -> Res
 
 
 _AT_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
+# Errors about a field of an object name it only in the message.
+_NAMED_FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `([^`]+)`$")
+# Our own checks inside an object say which field they are about: "credit_code: ...".
 _NESTED_FIELD = re.compile(r"^([a-z_]+): (.*)$", re.S)
+_EMPTY_BODY = "'data'"  # what Litestar reports when there is no body at all
+
+
+def _join(base: str, name: str) -> str:
+    return f"{base}.{name}" if base else name
 
 
 def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         message = str(item.get("message", ""))
-        field = str(item.get("key") or "")
-        match = _AT_PATH.search(message)
-        if match:
-            field = field or match.group(1)
-            message = message[: match.start()]
-        nested = _NESTED_FIELD.match(message)
-        if nested:  # a check inside an object names its own field: "credit_code: ..."
-            field = f"{field}.{nested.group(1)}" if field else nested.group(1)
-            message = nested.group(2)
+        key = str(item.get("key") or "")
+        # Litestar names the request body "data": the body's own fields are top level.
+        field = "" if key == "data" and str(item.get("source")) in {"body", "None"} else key
+        at = _AT_PATH.search(message)
+        if at:
+            field = field or at.group(1)
+            message = message[: at.start()]
+        for pattern in (_NAMED_FIELD, _NESTED_FIELD):
+            named = pattern.match(message)
+            if named:
+                field = _join(field, named.group(1))
+                if pattern is _NESTED_FIELD:
+                    message = named.group(2)
+                break
         errors.append({"field": field or "body", "rule": message})
     return errors
 
@@ -139,9 +152,10 @@ def validation_handler(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     errors = _field_errors(exc)
-    if not errors:
-        # Not JSON at all, or an empty body.
-        return problem(request, 400, "malformed-body", "Malformed request", str(exc.detail))
+    if not errors or [e["rule"] for e in errors] == [_EMPTY_BODY]:
+        return problem(
+            request, 400, "malformed-request", "Malformed request", "the body must be a JSON object"
+        )
     detail = "; ".join(f"{e['field']}: {e['rule']}" for e in errors)
     return problem(request, 422, "invalid-input", "Invalid input", detail, errors=errors)
 

@@ -140,8 +140,9 @@ def move(
     status: str | None = None,
     version: int | None = None,
 ) -> dict[str, Any]:
-    r = client.post(f"{API}/{case_id}/{name}", json=BODIES[name] if body is None else body,
-                    headers=headers)
+    r = client.post(
+        f"{API}/{case_id}/{name}", json=BODIES[name] if body is None else body, headers=headers
+    )
     return check_case_response(r, status=status, version=version)
 
 
