@@ -10,7 +10,8 @@ from litestar import Request, Router, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from api.complaints import roles_guard, wait_for_position
+from api.cases import roles_guard
+from api.complaints import wait_for_position
 from api.services import Services
 from domain.values import Actor, Role
 from projections.audit_trail import query_audit_trail

@@ -1,157 +1,30 @@
-"""Complaint endpoints: lodge, read (now / version / as_of), history, moves, list."""
+"""Complaint endpoints: the case endpoints every type has, plus the supervisors' list."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
-from functools import partial
 from typing import Annotated, Any
-from uuid import UUID
 
-import anyio.to_thread
-from litestar import Request, Response, Router, get, post
-from litestar.connection import ASGIConnection
+from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from litestar.exceptions import PermissionDeniedException
-from litestar.handlers import BaseRouteHandler
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, QueryParameter
 
+from api.cases import case_router, roles_guard
 from api.problems import ApiProblem, invalid
-from api.representation import complaint_body, history_body, summary_body
+from api.representation import complaint_body, summary_body
 from api.services import Services
-from domain import commands as cmd
-from domain.application import CommandResult
-from domain.complaint import MOVE_ROLES, Status
-from domain.values import Actor, Kind, Role
+from domain.complaint import Status
+from domain.complaint_case import COMPLAINT
+from domain.values import Actor, Kind
 from projections import complaint_summary
 from projections.runner import view_position
 
-LIST_ROLES = frozenset(
-    {Role.ENTERPRISE, Role.CLERK, Role.DEPARTMENT, Role.SUPERVISOR, Role.INSPECTOR}
-)
+
+def present(case: Any, viewer: Actor) -> dict[str, Any]:
+    return complaint_body(case, viewer, hidden=COMPLAINT.hides_identity(viewer, case))
 
 
-def roles_guard(allowed: frozenset[Role], what: str):
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        actor: Actor = connection.user
-        if actor.role not in allowed:
-            raise PermissionDeniedException(f"role {actor.role} may not {what}")
-
-    return guard
-
-
-def expected_version(request: Request[Any, Any, Any]) -> int | None:
-    header = request.headers.get("if-match")
-    if header is None:
-        return None
-    value = header.strip()
-    value = value.removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise invalid("If-Match", "must be the case's version, as given in its ETag", status=400)
-    return int(value)
-
-
-def _case_response(result: CommandResult, actor: Actor, *, status: int) -> Response[Any]:
-    body = complaint_body(result.case, actor)
-    body["position"] = result.position
-    headers = {"ETag": f'"{result.case.version}"', "X-Position": str(result.position)}
-    if status == 201:
-        headers["Location"] = f"/api/v1/complaints/{result.case.id}"
-    return Response(body, status_code=status, headers=headers)
-
-
-@post(
-    "/",
-    guards=[roles_guard(MOVE_ROLES["lodge"], "lodge a complaint")],
-    summary="Lodge a complaint",
-)
-async def lodge(
-    request: Request[Actor, Any, Any],
-    data: JSONBody[cmd.LodgeComplaint],
-    services: NamedDependency[Services],
-) -> Response[Any]:
-    actor = request.user
-    fn = partial(services.app.lodge_complaint, actor, services.now(), data)
-    result = await anyio.to_thread.run_sync(fn)
-    return _case_response(result, actor, status=201)
-
-
-def _move_handler(move: str, body_type: type[cmd.Command]) -> Any:
-    async def handler(
-        request: Request[Actor, Any, Any],
-        case_id: FromPath[UUID],
-        data: Any,
-        services: NamedDependency[Services],
-    ) -> Response[Any]:
-        actor = request.user
-        fn = partial(
-            services.app.move,
-            case_id,
-            move,
-            actor,
-            services.now(),
-            data,
-            expected_version=expected_version(request),
-        )
-        result = await anyio.to_thread.run_sync(fn)
-        return _case_response(result, actor, status=200)
-
-    handler.__annotations__ = {**handler.__annotations__, "data": JSONBody[body_type]}
-    handler.__name__ = handler.__qualname__ = "move_" + move.replace("-", "_")
-    return post(
-        f"/{{case_id:uuid}}/{move}",
-        guards=[roles_guard(MOVE_ROLES[move], f"{move} a complaint")],
-        summary=f"{move.replace('-', ' ').capitalize()} a complaint",
-        status_code=200,
-    )(handler)
-
-
-def _parse_instant(value: str) -> datetime:
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise invalid("as_of", "must be an ISO 8601 date-time with an offset") from None
-    if instant.tzinfo is None:
-        raise invalid("as_of", "must carry a UTC offset, e.g. 2026-03-01T09:00:00+08:00")
-    return instant
-
-
-@get("/{case_id:uuid}", guards=[roles_guard(LIST_ROLES, "read complaints")])
-async def read(
-    request: Request[Actor, Any, Any],
-    case_id: FromPath[UUID],
-    services: NamedDependency[Services],
-    as_of: FromQuery[str | None] = None,
-    version: Annotated[int | None, QueryParameter(ge=1)] = None,
-) -> Response[Any]:
-    if as_of is not None and version is not None:
-        raise invalid("as_of", "give either as_of or version, not both")
-    instant = _parse_instant(as_of) if as_of is not None else None
-    fn = partial(services.app.complaint, case_id, request.user, version=version, as_of=instant)
-    case = await anyio.to_thread.run_sync(fn)
-    return Response(complaint_body(case, request.user), headers={"ETag": f'"{case.version}"'})
-
-
-@get("/{case_id:uuid}/history", guards=[roles_guard(LIST_ROLES, "read complaints")])
-async def history(
-    request: Request[Actor, Any, Any], case_id: FromPath[UUID], services: NamedDependency[Services]
-) -> Response[Any]:
-    case, events = await anyio.to_thread.run_sync(
-        partial(services.app.history, case_id, request.user)
-    )
-    return Response(
-        {
-            "id": str(case_id),
-            "version": case.version,
-            "events": history_body(case, events, request.user),
-        },
-        headers={"ETag": f'"{case.version}"'},
-    )
-
-
-async def wait_for_position(
-    services: NamedDependency[Services], request: Request[Any, Any, Any]
-) -> None:
+async def wait_for_position(services: Services, request: Request[Any, Any, Any]) -> None:
     """Honour X-Min-Position: wait (bounded) until the views have caught up to it."""
     header = request.headers.get("x-min-position")
     if header is None:
@@ -159,13 +32,14 @@ async def wait_for_position(
     if not header.strip().isdigit():
         raise invalid("X-Min-Position", "must be a position returned by a command", status=400)
     wanted = int(header)
-    deadline = asyncio.get_running_loop().time() + services.settings.min_position_wait_seconds
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + services.settings.min_position_wait_seconds
     delay = 0.01
     while True:
         async with services.pool.acquire() as conn:
             if await view_position(conn) >= wanted:
                 return
-        if asyncio.get_running_loop().time() >= deadline:
+        if loop.time() >= deadline:
             raise ApiProblem(
                 503,
                 "views-behind",
@@ -177,7 +51,7 @@ async def wait_for_position(
         delay = min(delay * 2, 0.2)
 
 
-@get("/", guards=[roles_guard(LIST_ROLES, "list complaints")])
+@get("/", guards=[roles_guard(COMPLAINT.read_roles, "list complaints")])
 async def list_complaints(
     request: Request[Actor, Any, Any],
     services: NamedDependency[Services],
@@ -188,9 +62,9 @@ async def list_complaints(
     limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     cursor: FromQuery[str | None] = None,
 ) -> Response[Any]:
-    position = None
+    """Newest first, from the complaint_summary view; `next_cursor` pages on."""
     try:
-        position = complaint_summary.decode_cursor(cursor) if cursor else None
+        after = complaint_summary.decode_cursor(cursor) if cursor else None
     except ValueError:
         raise invalid("cursor", "not a cursor this API returned") from None
     await wait_for_position(services, request)
@@ -204,7 +78,7 @@ async def list_complaints(
             department=department,
             overdue=overdue,
             limit=limit + 1,
-            cursor=position,
+            cursor=after,
         )
     more = len(rows) > limit
     rows = rows[:limit]
@@ -216,14 +90,4 @@ async def list_complaints(
     )
 
 
-router = Router(
-    path="/api/v1/complaints",
-    route_handlers=[
-        lodge,
-        read,
-        history,
-        list_complaints,
-        *(_move_handler(move, body) for move, body in cmd.COMPLAINT_MOVES.items()),
-    ],
-    tags=["complaints"],
-)
+router = case_router(COMPLAINT, present, extra=[list_complaints])

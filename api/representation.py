@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from domain.access import hides_complainant
+from domain.cases import CaseType
 from domain.complaint import Complaint
 from domain.values import Actor, Role
 
@@ -22,8 +22,7 @@ def _actor(actor: Actor, *, hidden: bool) -> dict[str, Any]:
     return {"id": actor.id, "role": actor.role.value, "org": actor.org}
 
 
-def complaint_body(case: Complaint, viewer: Actor) -> dict[str, Any]:
-    hidden = hides_complainant(viewer, case)
+def complaint_body(case: Complaint, viewer: Actor, *, hidden: bool) -> dict[str, Any]:
     return {
         "id": str(case.id),
         "version": case.version,
@@ -56,8 +55,10 @@ def _identifies_complainant(event: Any) -> bool:
     return event.actor.role is Role.ENTERPRISE or event.originator_version == 1
 
 
-def history_body(case: Complaint, events: list[Any], viewer: Actor) -> list[dict[str, Any]]:
-    hidden = hides_complainant(viewer, case)
+def history_body(
+    case_type: CaseType, case: Any, events: list[Any], viewer: Actor
+) -> list[dict[str, Any]]:
+    hidden = case_type.hides_identity(viewer, case)
     entries = []
     for e in events:
         data = {k: v for k, v in vars(e).items() if k not in _EVENT_META}

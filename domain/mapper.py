@@ -17,7 +17,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import TopicError, get_topic, resolve_topic
 
 _POSITION_FIELDS = frozenset({"originator_id", "originator_version"})
 # Attributes every aggregate has, as the library keeps them in a snapshot's state
@@ -130,7 +130,14 @@ class MsgspecMapper(Mapper[UUID]):
         cls = resolve_topic(stored_event.topic)
         try:
             state = decode_event_state(stored_event.topic, stored_event.state)
-        except (msgspec.DecodeError, msgspec.ValidationError) as e:
+        except (
+            msgspec.DecodeError,
+            msgspec.ValidationError,
+            UnicodeDecodeError,  # invalid UTF-8 inside a JSON string
+            TopicError,  # a snapshot naming an aggregate class that does not exist
+            TypeError,  # ... or naming something that is not a class
+            AttributeError,
+        ) as e:
             msg = (
                 f"Failed to decode stored event {stored_event.originator_id} "
                 f"v{stored_event.originator_version} ({stored_event.topic}): {e}"

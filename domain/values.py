@@ -14,6 +14,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     INSPECTOR = "inspector"
     ADMIN = "admin"
+    SERVICE_OFFICER = "service_officer"  # 首席服务员: serves major projects
 
 
 class Actor(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -1,0 +1,157 @@
+"""The complaint as a case type: how it is lodged, its moves and who sees it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain import commands as cmd
+from domain.access import SEE_ALL
+from domain.cases import CaseContext, CaseType, Move
+from domain.complaint import MOVE_ROLES, Complaint
+from domain.errors import Forbidden, RuleViolated
+from domain.values import Actor, Complainant, Role
+
+
+def lodge(ctx: CaseContext, actor: Actor, at: datetime, c: cmd.LodgeComplaint) -> Complaint:
+    if actor.role is Role.ENTERPRISE and actor.org != c.complainant.credit_code:
+        raise Forbidden("an enterprise may lodge complaints only for itself")
+    return Complaint(
+        actor=actor,
+        timestamp=at,
+        kind=c.kind,
+        channel=c.channel,
+        category=c.category,
+        title=c.title,
+        description=c.description,
+        complainant=Complainant(
+            name=c.complainant.name,
+            credit_code=c.complainant.credit_code,
+            phone=c.complainant.phone,
+        ),
+        respondent_department=c.respondent_department,
+        confidential=c.confidential,
+        acceptance_due=ctx.calendar.due_at(at, ctx.sla.acceptance_working_days),
+    )
+
+
+def can_see(ctx: CaseContext, actor: Actor, case: Complaint) -> bool:
+    if actor.role in SEE_ALL:
+        return True
+    if actor.role is Role.ENTERPRISE:
+        return actor.org is not None and actor.org == case.complainant.credit_code
+    if actor.role is Role.DEPARTMENT:
+        return actor.org is not None and actor.org in case.departments
+    return False
+
+
+def hides_identity(actor: Actor, case: Complaint) -> bool:
+    """A confidential case never shows who lodged it to a department."""
+    return case.confidential and actor.role is Role.DEPARTMENT
+
+
+def _handling_days(ctx: CaseContext, case: Complaint) -> int:
+    return ctx.sla.handling_days(case.kind, urgent=case.urgent)
+
+
+def _redo_due(ctx: CaseContext, case: Complaint, at: datetime) -> datetime:
+    return ctx.calendar.due_at(at, _handling_days(ctx, case))
+
+
+def accept(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Accept) -> None:
+    case.accept(actor, at, note=c.note, urgent=c.urgent)
+
+
+def reject(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Reject) -> None:
+    case.reject(actor, at, reason=c.reason)
+
+
+def transfer(
+    ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Transfer
+) -> None:
+    days = _handling_days(ctx, case) if c.working_days is None else c.working_days
+    due = ctx.calendar.due_at(at, days)
+    case.transfer(actor, at, department=c.department, working_days=days, due=due)
+
+
+def send_back(
+    ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.SendBack
+) -> None:
+    case.send_back(actor, at, reason=c.reason)
+
+
+def request_extension(
+    ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.RequestExtension
+) -> None:
+    if c.working_days > ctx.sla.max_extension_working_days:
+        raise RuleViolated(
+            "working_days", f"at most {ctx.sla.max_extension_working_days} working days"
+        )
+    case.request_extension(actor, at, working_days=c.working_days, reason=c.reason)
+
+
+def decide_extension(
+    ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.DecideExtension
+) -> None:
+    due = case.handling_due
+    if case.extension_requested is not None and due is not None:
+        due = ctx.calendar.due_at(due, case.extension_requested)
+    case.decide_extension(actor, at, approved=c.approved, note=c.note, due=due or at)
+
+
+def reply(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Reply) -> None:
+    case.reply_to(actor, at, answer=c.answer)
+
+
+def review(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Review) -> None:
+    case.review(actor, at, approved=c.approved, note=c.note, redo_due=_redo_due(ctx, case, at))
+
+
+def rate(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Rate) -> None:
+    case.rate(actor, at, rating=c.rating, comment=c.comment, redo_due=_redo_due(ctx, case, at))
+
+
+def supervise(
+    ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Supervise
+) -> None:
+    case.supervise(actor, at, note=c.note)
+
+
+def withdraw(
+    ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Withdraw
+) -> None:
+    case.withdraw(actor, at, reason=c.reason)
+
+
+def close(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Close) -> None:
+    case.close(actor, at, note=c.note)
+
+
+_DECISIONS = {
+    "accept": accept,
+    "reject": reject,
+    "transfer": transfer,
+    "send-back": send_back,
+    "request-extension": request_extension,
+    "decide-extension": decide_extension,
+    "reply": reply,
+    "review": review,
+    "rate": rate,
+    "supervise": supervise,
+    "withdraw": withdraw,
+    "close": close,
+}
+
+COMPLAINT = CaseType(
+    name="complaint",
+    plural="complaints",
+    aggregate=Complaint,
+    create_body=cmd.LodgeComplaint,
+    create_roles=MOVE_ROLES["lodge"],
+    create=lodge,
+    moves={
+        name: Move(body=cmd.COMPLAINT_MOVES[name], roles=MOVE_ROLES[name], decide=decide)
+        for name, decide in _DECISIONS.items()
+    },
+    can_see=can_see,
+    hides_identity=hides_identity,
+)
