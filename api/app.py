@@ -21,14 +21,15 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
-from api import audit, complaints
 from api.auth import PUBLIC_PATHS, JWTAuthMiddleware
 from api.middleware import request_logging_middleware
 from api.problems import EXCEPTION_HANDLERS
+from api.routers import ROUTERS
 from api.services import Services, system_clock
 from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
 from oversight.settings import Settings
+from oversight.watchers import run_watchers
 from projections import PROJECTIONS
 from projections.runner import ProjectionRunner, ensure_schema, max_position, view_position
 
@@ -82,19 +83,26 @@ def create_app(
             await ensure_schema(conn, PROJECTIONS)
         app.state.services = Services(app=oversight, pool=pool, settings=settings, clock=clock)
         stop = asyncio.Event()
-        runner_task = None
+        tasks = []
         if run_projections:
+            tasks.append(
+                asyncio.create_task(
+                    run_watchers(
+                        oversight, pool, clock, stop, every_seconds=settings.watch_seconds
+                    ),
+                    name="deadline-watchers",
+                )
+            )
             runner = ProjectionRunner(
                 pool, PROJECTIONS, poll_seconds=settings.projection_poll_seconds
             )
-            runner_task = asyncio.create_task(runner.run(stop), name="projection-runner")
+            tasks.append(asyncio.create_task(runner.run(stop), name="projection-runner"))
         log.info("started", projections=run_projections)
         try:
             yield
         finally:
             stop.set()
-            if runner_task:
-                await runner_task
+            await asyncio.gather(*tasks)
             await pool.close()
             oversight.close()
 
@@ -121,8 +129,7 @@ def create_app(
         route_handlers=[
             healthz,
             readyz,
-            complaints.router,
-            audit.router,
+            *ROUTERS,
             create_static_files_router(
                 path="/static/swagger", directories=[swagger_ui_path], include_in_schema=False
             ),

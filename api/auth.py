@@ -37,6 +37,8 @@ def actor_from_token(secret: str, token: str) -> Actor:
         raise NotAuthorizedException(f"invalid token: {e}") from None
     except ValueError:
         raise NotAuthorizedException("invalid token: unknown role") from None
+    if role is Role.SYSTEM:
+        raise NotAuthorizedException("invalid token: the system role is internal")
     org = claims.get("org")
     if role in ORG_ROLES and not org:
         raise NotAuthorizedException(f"invalid token: a {role} token needs an org claim")

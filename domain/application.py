@@ -25,11 +25,12 @@ from domain.complaint import Complaint
 from domain.complaint_case import COMPLAINT
 from domain.errors import CaseNotFound, ConcurrentUpdate, Forbidden, RuleViolated, VersionConflict
 from domain.mapper import MsgspecMapper
+from domain.registry import ALL_CASE_TYPES
 from domain.sla import SlaPolicy
 from domain.store import OversightRecorder
 from domain.values import Actor
 
-CASE_TYPES: dict[str, CaseType] = {c.name: c for c in (COMPLAINT,)}
+CASE_TYPES: dict[str, CaseType] = {c.name: c for c in ALL_CASE_TYPES}
 _BY_AGGREGATE: dict[type, CaseType] = {c.aggregate: c for c in CASE_TYPES.values()}
 
 

@@ -53,6 +53,10 @@ class SlaPolicy(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     #: 急事快办: an urgent case is due by the end of the same working day.
     urgent_handling_working_days: Days = 0
     max_extension_working_days: Days = 10
+    #: a major project's problem (项目问题) is due this many working days after it is raised
+    problem_working_days: Days = 10
+    #: credit repair (信用修复): initial review and re-review, each from the application
+    repair_review_working_days: Days = 1
     timezone: str = "Asia/Shanghai"
     #: local end of office hours, "HH:MM" (24-hour clock)
     office_close: ClockTime = "17:30"

@@ -15,6 +15,7 @@ class Role(StrEnum):
     INSPECTOR = "inspector"
     ADMIN = "admin"
     SERVICE_OFFICER = "service_officer"  # 首席服务员: serves major projects
+    SYSTEM = "system"  # the deadline watchers; never in a token
 
 
 class Actor(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

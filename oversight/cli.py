@@ -61,6 +61,9 @@ async def _with_runner(settings: Settings, url: str, *, rebuild: bool) -> int:
 
     store = await anyio.to_thread.run_sync(build_application, url, settings)  # creates tables
     store.close()
+    from api.services import system_clock
+    from oversight.watchers import run_watchers
+
     pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=4)
     try:
         runner = ProjectionRunner(pool, PROJECTIONS, poll_seconds=settings.projection_poll_seconds)
@@ -81,7 +84,14 @@ async def _with_runner(settings: Settings, url: str, *, rebuild: bool) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         log.info("worker_started", position=latest)
-        await runner.run(stop)
+        app = build_application(url, settings)
+        try:
+            await asyncio.gather(
+                runner.run(stop),
+                run_watchers(app, pool, system_clock, stop, every_seconds=settings.watch_seconds),
+            )
+        finally:
+            app.close()
         return 0
     finally:
         await pool.close()
@@ -146,7 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rebuild", help="drop and rebuild every view").set_defaults(func=cmd_rebuild)
 
     token = sub.add_parser("token", help="print a signed JWT for development")
-    token.add_argument("--role", required=True, choices=[r.value for r in Role])
+    token.add_argument(
+        "--role", required=True, choices=[r.value for r in Role if r is not Role.SYSTEM]
+    )
     token.add_argument("--sub", required=True, help="the user id")
     token.add_argument("--org", help="credit code (enterprise) or department code")
     token.add_argument("--hours", type=float, default=12.0, help="lifetime (default 12)")

@@ -18,6 +18,7 @@ class Settings:
     log_format: str | None  # "json", "console", or None: json unless a terminal is attached
     min_position_wait_seconds: float = 5.0
     projection_poll_seconds: float = 1.0
+    watch_seconds: float = 60.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -34,6 +35,7 @@ class Settings:
             log_format=env.get("OVERSIGHT_LOG_FORMAT") or None,
             min_position_wait_seconds=float(env.get("OVERSIGHT_MIN_POSITION_WAIT", "5")),
             projection_poll_seconds=float(env.get("OVERSIGHT_PROJECTION_POLL", "1")),
+            watch_seconds=float(env.get("OVERSIGHT_WATCH_SECONDS", "60")),
         )
 
     def signing_secret(self, *, embedded: bool) -> str:

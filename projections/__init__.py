@@ -1,6 +1,12 @@
-"""The read side: views built from the event store by the projection runner."""
+"""The read side: views built from the event store by the projection runner.
+
+Every projection the runner keeps (one per line: each view adds itself here).
+"""
 
 from projections.audit_trail import AuditTrail
 from projections.complaint_summary import ComplaintSummary
 
-PROJECTIONS = (ComplaintSummary(), AuditTrail())
+PROJECTIONS = (
+    ComplaintSummary(),
+    AuditTrail(),
+)

@@ -1,0 +1,12 @@
+"""Every API router (one per line: each resource adds itself here)."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from api import audit, complaints
+
+ROUTERS: list[Router] = [
+    complaints.router,
+    audit.router,
+]

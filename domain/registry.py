@@ -1,0 +1,8 @@
+"""Every case type the application knows (one per line: each type adds itself here)."""
+
+from __future__ import annotations
+
+from domain.cases import CaseType
+from domain.complaint_case import COMPLAINT
+
+ALL_CASE_TYPES: tuple[CaseType, ...] = (COMPLAINT,)

@@ -1,0 +1,62 @@
+"""Background processes that turn the passing of time into events (deadline watchers).
+
+A watcher never changes a record silently: it reads a view for deadlines that have
+passed and sends the same commands a user would, as the `system` actor, so the audit
+trail shows it. `oversight serve` and `oversight worker` run every watcher listed in
+WATCHERS (one per line: each adds itself here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import structlog
+
+from domain.values import Actor, Role
+
+log = structlog.get_logger(__name__)
+
+SYSTEM = Actor(id="deadline-watcher", role=Role.SYSTEM)
+
+# A watcher: (application, asyncpg pool, clock) -> one pass; returns how many events it raised.
+Watcher = Callable[[Any, Any, Callable[[], datetime]], Awaitable[int]]
+
+WATCHERS: list[Watcher] = []
+
+
+async def run_watchers(
+    app: Any,
+    pool: Any,
+    clock: Callable[[], datetime],
+    stop: asyncio.Event,
+    *,
+    every_seconds: float,
+) -> None:
+    """Run every watcher once per interval until `stop` is set. One process at a time
+    does a pass (a PostgreSQL advisory lock), so several servers don't race; a race
+    would be harmless anyway: a second mark of the same deadline is refused (409)."""
+    while not stop.is_set():
+        if WATCHERS:
+            try:
+                async with pool.acquire() as conn:
+                    if await conn.fetchval(
+                        "SELECT pg_try_advisory_lock(hashtext('oversight.watchers'))"
+                    ):
+                        try:
+                            for watcher in WATCHERS:
+                                raised = await watcher(app, pool, clock)
+                                if raised:
+                                    log.info("deadlines_marked", watcher=watcher.__name__, n=raised)
+                        finally:
+                            await conn.execute(
+                                "SELECT pg_advisory_unlock(hashtext('oversight.watchers'))"
+                            )
+            except (OSError, asyncpg.PostgresError) as e:
+                log.warning("watcher_pass_failed", error=type(e).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every_seconds)
