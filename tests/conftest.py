@@ -124,3 +124,11 @@ def bearer(role: Role | str, sub: str = "user-1", org: str | None = None) -> dic
 
 def actor(role: Role | str, sub: str = "user-1", org: str | None = None) -> Actor:
     return Actor(id=sub, role=Role(role), org=org)
+
+
+@pytest.fixture
+def fresh_client(fresh_database_url: str, settings: Settings, clock: Clock) -> Iterator[TestClient]:
+    """A client on an empty database, for tests that count everything in a view."""
+    app = create_app(settings, database_url=fresh_database_url, jwt_secret=JWT_SECRET, clock=clock)
+    with TestClient(app) as test_client:
+        yield test_client

@@ -1,0 +1,52 @@
+"""The supervisor dashboard: the period's figures, as they stand or stood."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Request, Response, Router, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+from api.cases import roles_guard
+from api.complaints import wait_for_position
+from api.export import csv_response, figures_as_rows, wants_csv
+from api.problems import invalid
+from api.services import Services
+from domain.values import Actor, Role
+from projections.dashboard import complaint_figures, day_bounds
+
+DASHBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR})
+
+
+@get("/", guards=[roles_guard(DASHBOARD_ROLES, "read the dashboard")])
+async def dashboard(
+    request: Request[Actor, Any, Any],
+    services: NamedDependency[Services],
+    first: Annotated[date, QueryParameter(name="from")],
+    last: Annotated[date, QueryParameter(name="to")],
+    as_of: Annotated[date | None, QueryParameter(name="as_of")] = None,
+) -> Response[Any]:
+    """Figures for the local days [from, to]; with `as_of`, as they stood at the end of
+    that day (events after it are left out)."""
+    if last < first:
+        raise invalid("to", "must not be before from")
+    if (last - first).days > 3660:
+        raise invalid("to", "a period is at most ten years")
+    tz = services.app.calendar.timezone
+    start, end, status_day = day_bounds(first, last, as_of, tz)
+    await wait_for_position(services, request)
+    async with services.pool.acquire() as conn:
+        figures = {
+            "period": {"from": first, "to": last, "as_of": as_of},
+            "complaints": await complaint_figures(
+                conn, start=start, end=end, status_day=status_day
+            ),
+        }
+    if wants_csv(request):
+        return csv_response(figures_as_rows(figures), f"dashboard-{first}-{last}")
+    return Response(figures)
+
+
+router = Router(path="/api/v1/dashboard", route_handlers=[dashboard], tags=["dashboard"])

@@ -1,0 +1,227 @@
+"""View `case_facts`: the supervisor dashboard's raw material.
+
+One append-only row per event that a published figure counts (lodged, accepted on time
+or late, replied on time or late and after how many working days, rated, redone,
+supervised, status changes), each stamped with its time and local day, plus a per-day
+net count of cases by status. Every dashboard figure for a period, and "as it stood at
+the end of day D", is then a sum over rows whose time is in range: the cost grows with
+the period asked for, not with the whole history.
+
+Working days are counted on the same calendar as the deadlines (domain/calendar.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from domain.calendar import WorkingCalendar
+from projections.runner import StoredEvent
+
+FACT_COLUMNS = (
+    "position", "case_id", "case_type", "type", "at", "day", "kind", "channel", "category",
+    "department", "status_from", "status_to", "on_time", "working_days", "rating",
+)  # fmt: skip
+STATE_COLUMNS = (
+    "case_id", "case_type", "kind", "channel", "category", "department", "status",
+    "acceptance_due", "handling_due", "lodged_at", "transferred_at",
+)  # fmt: skip
+
+State = dict[str, Any]
+Fact = dict[str, Any]
+
+
+def _calendar() -> WorkingCalendar:
+    from domain.sla import calendar_for, load_sla_policy
+    from oversight.settings import Settings
+
+    settings = Settings.from_env()
+    return calendar_for(load_sla_policy(settings.sla_file), [settings.calendar_dir])
+
+
+class ComplaintFacts:
+    """Which complaint events are facts, and what each one records."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+
+    def fact(self, state: State, e: StoredEvent) -> Fact | None:
+        d = e.data
+        at: datetime = d["timestamp"]
+        fact: Fact = {}
+        match e.type:
+            case "Lodged":
+                state.update(
+                    kind=str(d["kind"]), channel=str(d["channel"]), category=d["category"],
+                    department=None, status="lodged", acceptance_due=d["acceptance_due"],
+                    handling_due=None, lodged_at=at, transferred_at=None,
+                )  # fmt: skip
+                fact["status_to"] = "lodged"
+            case "Accepted":
+                fact.update(
+                    on_time=at <= state["acceptance_due"],
+                    working_days=self.calendar.working_days_between(state["lodged_at"], at),
+                )
+                fact.update(self._status(state, "accepted"))
+            case "Rejected" | "Withdrawn" | "Closed":
+                fact.update(self._status(state, e.type.lower()))
+            case "Transferred":
+                state.update(department=d["department"], handling_due=d["due"], transferred_at=at)
+                fact.update(self._status(state, "transferred"))
+            case "SentBack":
+                fact.update(self._status(state, "accepted"))
+                state.update(department=None, handling_due=None)
+            case "ExtensionDecided":
+                state["handling_due"] = d["due"]
+            case "Replied":
+                fact.update(
+                    on_time=at <= state["handling_due"],
+                    working_days=self.calendar.working_days_between(state["transferred_at"], at),
+                )
+                fact.update(self._status(state, "replied"))
+            case "Reviewed":
+                if d["approved"]:
+                    fact.update(self._status(state, "awaiting_rating"))
+                else:
+                    fact.update(self._redo(state, at, d["due"]))
+            case "Rated":
+                fact["rating"] = str(d["rating"])
+                if d["due"] is None:
+                    fact.update(self._status(state, "closed"))
+                else:
+                    fact.update(self._redo(state, at, d["due"]))
+            case "Supervised" | "ExtensionRequested":
+                pass
+            case _:
+                return None
+        return fact
+
+    @staticmethod
+    def _status(state: State, new: str) -> Fact:
+        change = {"status_from": state["status"], "status_to": new}
+        state["status"] = new
+        return change
+
+    def _redo(self, state: State, at: datetime, due: datetime) -> Fact:
+        state.update(handling_due=due, transferred_at=at)
+        return self._status(state, "transferred")
+
+
+class CaseFacts:
+    name = "case_facts"
+    tables = ("views.case_facts", "views.fact_state", "views.status_by_day")
+
+    def __init__(self, calendar: WorkingCalendar | None = None) -> None:
+        self._given_calendar = calendar
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        return self._given_calendar or _calendar()
+
+    @cached_property
+    def by_type(self) -> dict[str, Callable[[State, StoredEvent], Fact | None]]:
+        return {"Complaint": ComplaintFacts(self.calendar).fact}
+
+    async def create(self, conn: asyncpg.Connection) -> None:
+        await conn.execute(
+            """
+            CREATE TABLE IF NOT EXISTS views.case_facts (
+                position bigint PRIMARY KEY,
+                case_id uuid NOT NULL,
+                case_type text NOT NULL,
+                type text NOT NULL,
+                at timestamptz NOT NULL,
+                day date NOT NULL,
+                kind text,
+                channel text,
+                category text,
+                department text,
+                status_from text,
+                status_to text,
+                on_time boolean,
+                working_days double precision,
+                rating text
+            );
+            CREATE INDEX IF NOT EXISTS case_facts_period
+                ON views.case_facts (case_type, type, at);
+            CREATE TABLE IF NOT EXISTS views.fact_state (
+                case_id uuid PRIMARY KEY,
+                case_type text NOT NULL,
+                kind text,
+                channel text,
+                category text,
+                department text,
+                status text,
+                acceptance_due timestamptz,
+                handling_due timestamptz,
+                lodged_at timestamptz,
+                transferred_at timestamptz
+            );
+            CREATE TABLE IF NOT EXISTS views.status_by_day (
+                case_type text NOT NULL,
+                day date NOT NULL,
+                status text NOT NULL,
+                net bigint NOT NULL,
+                PRIMARY KEY (case_type, day, status)
+            );
+            """
+        )
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
+        mine = [e for e in events if e.case_type in self.by_type]
+        if not mine:
+            return
+        ids = list({e.case_id for e in mine})
+        states: dict[UUID, State] = {
+            r["case_id"]: dict(r)
+            for r in await conn.fetch(
+                "SELECT * FROM views.fact_state WHERE case_id = ANY($1::uuid[])", ids
+            )
+        }
+        facts: list[tuple[Any, ...]] = []
+        net: dict[tuple[str, date, str], int] = defaultdict(int)
+        tz = self.calendar.timezone
+        for e in mine:
+            state = states.setdefault(e.case_id, {"case_id": e.case_id, "case_type": e.case_type})
+            fact = self.by_type[e.case_type](state, e)
+            if fact is None:
+                continue
+            at: datetime = e.data["timestamp"]
+            day = at.astimezone(tz).date()
+            row = {
+                **{c: state.get(c) for c in ("kind", "channel", "category", "department")},
+                **fact,
+                "position": e.position, "case_id": e.case_id, "case_type": e.case_type,
+                "type": e.type, "at": at, "day": day,
+            }  # fmt: skip
+            facts.append(tuple(row.get(c) for c in FACT_COLUMNS))
+            if row.get("status_from"):
+                net[(e.case_type, day, row["status_from"])] -= 1
+            if row.get("status_to"):
+                net[(e.case_type, day, row["status_to"])] += 1
+        await conn.copy_records_to_table(
+            "case_facts", schema_name="views", columns=FACT_COLUMNS, records=facts
+        )
+        await conn.executemany(
+            _UPSERT_STATE, [tuple(s.get(c) for c in STATE_COLUMNS) for s in states.values()]
+        )
+        await conn.executemany(
+            "INSERT INTO views.status_by_day (case_type, day, status, net) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (case_type, day, status) DO UPDATE "
+            "SET net = views.status_by_day.net + EXCLUDED.net",
+            [(*key, n) for key, n in net.items() if n],
+        )
+
+
+_UPSERT_STATE = (
+    f"INSERT INTO views.fact_state ({', '.join(STATE_COLUMNS)}) "
+    f"VALUES ({', '.join(f'${i}' for i in range(1, len(STATE_COLUMNS) + 1))}) "
+    "ON CONFLICT (case_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in STATE_COLUMNS if c != "case_id")
+)

@@ -1,0 +1,114 @@
+"""The supervisor dashboard's figures, computed from `case_facts` (see there).
+
+A period is a range of local days [first, last]; `as_of` (a local day) cuts off every
+event after the end of that day, so the figures are those that could have been
+printed then.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+OPEN_COMPLAINT = ("lodged", "accepted", "transferred", "replied", "awaiting_rating")
+SATISFIED = ("very_satisfied", "satisfied", "basically_satisfied")
+RATINGS = (*SATISFIED, "unsatisfied", "very_unsatisfied")
+
+
+def percent(part: int, whole: int) -> float | None:
+    """A share as a percentage rounded to two decimals (None when there is nothing)."""
+    return None if whole == 0 else round(100 * part / whole, 2)
+
+
+def day_bounds(
+    first: date, last: date, as_of: date | None, tz: ZoneInfo
+) -> tuple[datetime, datetime, date]:
+    """[start, end) instants of the period, capped at the end of `as_of`; and the day
+    whose end the status counts are taken at."""
+    cut = last if as_of is None else min(last, as_of)
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(cut + timedelta(days=1), time.min, tzinfo=tz)
+    return start, end, cut
+
+
+async def complaint_figures(
+    conn: asyncpg.Connection, *, start: datetime, end: datetime, status_day: date
+) -> dict[str, Any]:
+    period = (start, end)
+    by_status = {
+        r["status"]: r["n"]
+        for r in await conn.fetch(
+            "SELECT status, sum(net)::bigint AS n FROM views.status_by_day "
+            "WHERE case_type = 'Complaint' AND day <= $1 GROUP BY status HAVING sum(net) <> 0",
+            status_day,
+        )
+    }
+
+    async def grouped(column: str, event: str) -> dict[str, int]:
+        rows = await conn.fetch(
+            f"SELECT {column} AS k, count(*) AS n FROM views.case_facts "
+            "WHERE case_type = 'Complaint' AND type = $1 AND at >= $2 AND at < $3 "
+            f"GROUP BY {column} ORDER BY {column}",
+            event,
+            *period,
+        )
+        return {r["k"]: r["n"] for r in rows}
+
+    row = await conn.fetchrow(
+        """
+        SELECT
+          count(*) FILTER (WHERE type = 'Lodged') AS lodged,
+          count(*) FILTER (WHERE status_to = 'closed') AS closed,
+          count(*) FILTER (WHERE status_to = 'rejected') AS rejected,
+          count(*) FILTER (WHERE status_to = 'withdrawn') AS withdrawn,
+          count(*) FILTER (WHERE type = 'Accepted') AS accepted,
+          count(*) FILTER (WHERE type = 'Accepted' AND on_time) AS accepted_on_time,
+          count(*) FILTER (WHERE type = 'Replied') AS replied,
+          count(*) FILTER (WHERE type = 'Replied' AND on_time) AS replied_on_time,
+          avg(working_days) FILTER (WHERE type = 'Replied') AS handling_days,
+          count(*) FILTER (WHERE status_to = 'transferred' AND type IN ('Reviewed', 'Rated'))
+            AS redone,
+          count(*) FILTER (WHERE type = 'Supervised') AS supervised
+        FROM views.case_facts
+        WHERE case_type = 'Complaint' AND at >= $1 AND at < $2
+        """,
+        *period,
+    )
+    ratings = await grouped("rating", "Rated")
+    rated = sum(ratings.values())
+    satisfied = sum(ratings.get(r, 0) for r in SATISFIED)
+    return {
+        "by_status": by_status,
+        "by_kind": await grouped("kind", "Lodged"),
+        "by_category": await grouped("category", "Lodged"),
+        "by_channel": await grouped("channel", "Lodged"),
+        "by_department": await grouped("department", "Transferred"),
+        "lodged": row["lodged"],
+        "closed": row["closed"],
+        "rejected": row["rejected"],
+        "withdrawn": row["withdrawn"],
+        "open": sum(by_status.get(s, 0) for s in OPEN_COMPLAINT),
+        "acceptance": {
+            "accepted": row["accepted"],
+            "within_1_working_day": row["accepted_on_time"],
+            "rate": percent(row["accepted_on_time"], row["accepted"]),
+        },
+        "replies": {
+            "replied": row["replied"],
+            "on_time": row["replied_on_time"],
+            "rate": percent(row["replied_on_time"], row["replied"]),
+            "average_handling_working_days": None
+            if row["handling_days"] is None
+            else round(row["handling_days"], 2),
+        },
+        "satisfaction": {
+            "distribution": {r: ratings.get(r, 0) for r in RATINGS},
+            "rated": rated,
+            "satisfied_share": percent(satisfied, rated),
+        },
+        "redone": row["redone"],
+        "supervision_notices": row["supervised"],
+    }

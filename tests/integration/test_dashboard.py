@@ -1,0 +1,119 @@
+"""The dashboard's complaint figures on a scenario computed by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.conftest import bearer
+from tests.support import credit_code, lodge_body
+
+pytestmark = pytest.mark.integration
+
+API = "/api/v1/complaints"
+CLERK = bearer("clerk", "clerk-1")
+SUPERVISOR = bearer("supervisor", "sup-1")
+
+
+def beijing(day: int, hour: int) -> datetime:
+    """A moment in September 2024, Beijing time, as UTC."""
+    return datetime(2024, 9, day, hour - 8, 0, tzinfo=UTC)
+
+
+def test_complaint_figures_for_a_period_and_as_of(fresh_client, clock):
+    client = fresh_client
+    dept = "dept-" + credit_code()[:6]
+
+    def move(case_id, name, body, headers=CLERK):
+        r = client.post(f"{API}/{case_id}/{name}", json=body, headers=headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def lodge(kind, channel):
+        code = credit_code()
+        r = client.post(
+            API, json=lodge_body(code, kind=kind, channel=channel), headers=bearer("clerk", "c")
+        )
+        assert r.status_code == 201
+        return r.json()["id"], code
+
+    # Monday 2024-09-09: two lodged; one accepted the same day (on time), one on
+    # Wednesday (late: due Tuesday 17:30).
+    clock.set(beijing(9, 10))
+    a, a_code = lodge("complaint", "web")
+    b, _ = lodge("appeal", "hotline")
+    clock.set(beijing(9, 11))
+    move(a, "accept", {})
+    move(a, "transfer", {"department": dept, "working_days": 2})  # due Wed 11th 17:30
+    clock.set(beijing(11, 10))
+    move(b, "accept", {})
+    # a: replied Thursday 12th (late), redo by review, replied again the 13th, approved,
+    # rated unsatisfied (redo), replied, approved, rated satisfied -> closed.
+    dept_headers = bearer("department", "d1", dept)
+    clock.set(beijing(12, 9))
+    move(a, "reply", {"answer": "已办理"}, dept_headers)
+    move(a, "review", {"approved": False, "note": "答复不完整"}, SUPERVISOR)
+    clock.set(beijing(13, 9))
+    move(a, "reply", {"answer": "已补充"}, dept_headers)
+    move(a, "review", {"approved": True}, SUPERVISOR)
+    move(a, "rate", {"rating": "unsatisfied"}, bearer("enterprise", "e", a_code))
+    move(a, "reply", {"answer": "再次办理"}, dept_headers)
+    move(a, "supervise", {"note": "督办"}, SUPERVISOR)
+    move(a, "review", {"approved": True}, SUPERVISOR)
+    last = move(a, "rate", {"rating": "satisfied"}, bearer("enterprise", "e", a_code))
+
+    headers = {**SUPERVISOR, "X-Min-Position": str(last["position"])}
+    r = client.get("/api/v1/dashboard?from=2024-09-09&to=2024-09-13", headers=headers)
+    assert r.status_code == 200, r.text
+    c = r.json()["complaints"]
+    assert c["lodged"] == 2
+    assert c["by_kind"] == {"appeal": 1, "complaint": 1}
+    assert c["by_channel"] == {"hotline": 1, "web": 1}
+    assert c["by_department"] == {dept: 1}
+    assert c["acceptance"] == {"accepted": 2, "within_1_working_day": 1, "rate": 50.0}
+    # Replies: 12th (late), 13th twice (after redo: due again 2 working days later, on time)
+    assert c["replies"]["replied"] == 3
+    assert c["replies"]["on_time"] == 2
+    assert c["replies"]["rate"] == 66.67
+    assert c["satisfaction"]["distribution"]["unsatisfied"] == 1
+    assert c["satisfaction"]["distribution"]["satisfied"] == 1
+    assert c["satisfaction"]["satisfied_share"] == 50.0
+    assert c["redone"] == 2
+    assert c["supervision_notices"] == 1
+    assert c["closed"] == 1
+    assert c["by_status"] == {"closed": 1, "accepted": 1}
+    assert c["open"] == 1
+
+    # As it stood at the end of Wednesday the 11th.
+    r = client.get(
+        "/api/v1/dashboard?from=2024-09-09&to=2024-09-13&as_of=2024-09-11", headers=headers
+    )
+    c = r.json()["complaints"]
+    assert c["by_status"] == {"transferred": 1, "accepted": 1}
+    assert c["replies"]["replied"] == 0
+    assert c["acceptance"]["accepted"] == 2
+    assert c["closed"] == 0
+
+    # CSV: UTF-8 with a byte-order mark.
+    r = client.get(
+        "/api/v1/dashboard?from=2024-09-09&to=2024-09-13",
+        headers={**headers, "Accept": "text/csv"},
+    )
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.content.startswith("\ufeff".encode())
+    assert "complaints.acceptance.rate,50.0" in r.content.decode("utf-8-sig")
+
+
+def test_dashboard_refuses_other_roles_and_bad_periods(client):
+    assert (
+        client.get("/api/v1/dashboard?from=2024-01-01&to=2024-01-31", headers=CLERK).status_code
+        == 403
+    )
+    r = client.get("/api/v1/dashboard?from=2024-02-01&to=2024-01-31", headers=SUPERVISOR)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "to"
+    assert client.get("/api/v1/dashboard?from=2024-02-01", headers=SUPERVISOR).status_code in (
+        400,
+        422,
+    )
