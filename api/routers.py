@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from litestar import Router
 
-from api import audit, complaints
+from api import audit, complaints, dashboard
 
 ROUTERS: list[Router] = [
     complaints.router,
     audit.router,
+    dashboard.router,
 ]

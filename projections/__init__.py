@@ -4,9 +4,11 @@ Every projection the runner keeps (one per line: each view adds itself here).
 """
 
 from projections.audit_trail import AuditTrail
+from projections.case_facts import CaseFacts
 from projections.complaint_summary import ComplaintSummary
 
 PROJECTIONS = (
     ComplaintSummary(),
     AuditTrail(),
+    CaseFacts(),
 )
