@@ -67,7 +67,10 @@ def write_cases(app: Oversight, n_cases: int, seed: int) -> None:
 async def dump_views(pool: asyncpg.Pool) -> dict[str, list[tuple]]:
     async with pool.acquire() as conn:
         return {
-            table: [tuple(r) for r in await conn.fetch(f"SELECT * FROM {table} ORDER BY 1")]
+            table: sorted(
+                (tuple(r) for r in await conn.fetch(f"SELECT * FROM {table}")),
+                key=repr,
+            )
             for projection in PROJECTIONS
             for table in projection.tables
         }
