@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from domain.values import Role
 
-SEE_ALL = frozenset({Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR})
+SEE_ALL = frozenset({Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR, Role.SYSTEM})

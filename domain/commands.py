@@ -104,6 +104,14 @@ class Close(Command):
     note: Reason | None = None
 
 
+class Remind(Command):
+    """Raised by the deadline watcher; no token may send it."""
+
+
+class Escalate(Command):
+    """Raised by the deadline watcher; no token may send it."""
+
+
 # The URL name of each move on a complaint and the body it takes.
 COMPLAINT_MOVES: dict[str, type[Command]] = {
     "accept": Accept,
@@ -118,4 +126,6 @@ COMPLAINT_MOVES: dict[str, type[Command]] = {
     "supervise": Supervise,
     "withdraw": Withdraw,
     "close": Close,
+    "remind": Remind,
+    "escalate": Escalate,
 }

@@ -51,6 +51,9 @@ MOVE_ROLES: dict[str, frozenset[Role]] = {
     "supervise": frozenset({Role.SUPERVISOR}),
     "withdraw": frozenset({Role.ENTERPRISE}),
     "close": frozenset({Role.SUPERVISOR}),
+    # 催办 and escalation: raised by the deadline watcher when a deadline has passed.
+    "remind": frozenset({Role.SYSTEM}),
+    "escalate": frozenset({Role.SYSTEM}),
 }
 
 # The status each move requires: the transition table the tests check against.
@@ -67,6 +70,8 @@ MOVE_FROM: dict[str, frozenset[Status]] = {
     "supervise": OPEN_STATUSES,
     "withdraw": OPEN_STATUSES,
     "close": frozenset({Status.AWAITING_RATING}),
+    "remind": frozenset({Status.LODGED, Status.TRANSFERRED}),
+    "escalate": frozenset({Status.LODGED, Status.TRANSFERRED}),
 }
 
 
@@ -100,6 +105,10 @@ class Complaint(Aggregate):
     supervision_count: int
     closed_at: datetime | None
     last_reason: str | None
+    reminded_due: datetime | None  # the deadline the last reminder was about
+    escalate_after: datetime | None  # when that reminder escalates if still overdue
+    escalated_due: datetime | None  # the deadline that was escalated
+    reminders: int
 
     class Event(Aggregate.Event):
         """Every complaint event names its actor; `timestamp` is the time passed in."""
@@ -150,6 +159,10 @@ class Complaint(Aggregate):
         self.supervision_count = 0
         self.closed_at = None
         self.last_reason = None
+        self.reminded_due = None
+        self.escalate_after = None
+        self.escalated_due = None
+        self.reminders = 0
 
     # --- queries used by the rules -------------------------------------------------
 
@@ -170,6 +183,15 @@ class Complaint(Aggregate):
         self._require(move)
         if actor.org != self.complainant.credit_code:
             raise MoveNotAllowed(move, self.status, "only the lodging enterprise may do this")
+
+    @property
+    def current_deadline(self) -> tuple[str, datetime] | None:
+        """The step the case waits on and its deadline, when that step has one."""
+        if self.status is Status.LODGED and self.acceptance_due is not None:
+            return "acceptance", self.acceptance_due
+        if self.status is Status.TRANSFERRED and self.handling_due is not None:
+            return "handling", self.handling_due
+        return None
 
     # --- commands ------------------------------------------------------------------
 
@@ -263,6 +285,34 @@ class Complaint(Aggregate):
     def close(self, actor: Actor, at: datetime, *, note: str | None) -> None:
         self._require("close")
         self._on_closed(actor=actor, timestamp=at, note=note)
+
+    def remind(self, actor: Actor, at: datetime, *, escalate_after: datetime) -> None:
+        """催办: the current step's deadline has passed. One reminder per deadline."""
+        self._require("remind")
+        step, due = self._overdue_step("remind", at)
+        if self.reminded_due == due:
+            raise MoveNotAllowed("remind", self.status, "this deadline was already reminded")
+        self._on_reminded(
+            actor=actor, timestamp=at, step=step, due=due, escalate_after=escalate_after
+        )
+
+    def escalate(self, actor: Actor, at: datetime) -> None:
+        """Still overdue when the reminder's grace has run out: the supervisors are told."""
+        self._require("escalate")
+        step, due = self._overdue_step("escalate", at)
+        if self.reminded_due != due or self.escalate_after is None:
+            raise MoveNotAllowed("escalate", self.status, "this deadline was not reminded yet")
+        if self.escalated_due == due:
+            raise MoveNotAllowed("escalate", self.status, "this deadline was already escalated")
+        if at < self.escalate_after:
+            raise MoveNotAllowed("escalate", self.status, "the reminder's grace has not run out")
+        self._on_escalated(actor=actor, timestamp=at, step=step, due=due)
+
+    def _overdue_step(self, move: str, at: datetime) -> tuple[str, datetime]:
+        deadline = self.current_deadline
+        if deadline is None or at <= deadline[1]:
+            raise MoveNotAllowed(move, self.status, "the deadline has not passed")
+        return deadline
 
     # --- events: state changes only ------------------------------------------------
 
@@ -381,6 +431,18 @@ class Complaint(Aggregate):
         self.extension_requested = None
         self.closed_at = timestamp
         self.last_reason = reason
+
+    @event("Reminded")
+    def _on_reminded(
+        self, actor: Actor, timestamp: datetime, step: str, due: datetime, escalate_after: datetime
+    ) -> None:
+        self.reminded_due = due
+        self.escalate_after = escalate_after
+        self.reminders += 1
+
+    @event("Escalated")
+    def _on_escalated(self, actor: Actor, timestamp: datetime, step: str, due: datetime) -> None:
+        self.escalated_due = due
 
     @event("Closed")
     def _on_closed(self, actor: Actor, timestamp: datetime, note: str | None) -> None:

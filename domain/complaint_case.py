@@ -126,6 +126,20 @@ def close(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.
     case.close(actor, at, note=c.note)
 
 
+# A reminded deadline escalates when still overdue this many working days later.
+ESCALATE_AFTER_WORKING_DAYS = 5
+
+
+def remind(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Remind) -> None:
+    case.remind(actor, at, escalate_after=ctx.calendar.due_at(at, ESCALATE_AFTER_WORKING_DAYS))
+
+
+def escalate(
+    ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Escalate
+) -> None:
+    case.escalate(actor, at)
+
+
 _DECISIONS = {
     "accept": accept,
     "reject": reject,
@@ -139,6 +153,8 @@ _DECISIONS = {
     "supervise": supervise,
     "withdraw": withdraw,
     "close": close,
+    "remind": remind,
+    "escalate": escalate,
 }
 
 COMPLAINT = CaseType(

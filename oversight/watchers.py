@@ -18,6 +18,7 @@ import asyncpg
 import structlog
 
 from domain.values import Actor, Role
+from oversight.complaint_watcher import remind_and_escalate_complaints
 
 log = structlog.get_logger(__name__)
 
@@ -26,7 +27,9 @@ SYSTEM = Actor(id="deadline-watcher", role=Role.SYSTEM)
 # A watcher: (application, asyncpg pool, clock) -> one pass; returns how many events it raised.
 Watcher = Callable[[Any, Any, Callable[[], datetime]], Awaitable[int]]
 
-WATCHERS: list[Watcher] = []
+WATCHERS: list[Watcher] = [
+    remind_and_escalate_complaints,
+]
 
 
 async def run_watchers(

@@ -96,7 +96,7 @@ class ComplaintFacts:
                     fact.update(self._status(state, "closed"))
                 else:
                     fact.update(self._redo(state, at, d["due"]))
-            case "Supervised" | "ExtensionRequested":
+            case "Supervised" | "ExtensionRequested" | "Reminded" | "Escalated":
                 pass
             case _:
                 return None

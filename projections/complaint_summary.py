@@ -45,6 +45,10 @@ COLUMNS = (
     "supervision_count",
     "closed_at",
     "updated_at",
+    "reminders",
+    "reminded_due",
+    "escalate_after",
+    "escalated_due",
 )
 
 Row = dict[str, Any]
@@ -74,6 +78,10 @@ def _lodged(row: Row, e: StoredEvent) -> None:
         redo_count=0,
         supervision_count=0,
         closed_at=None,
+        reminders=0,
+        reminded_due=None,
+        escalate_after=None,
+        escalated_due=None,
     )
 
 
@@ -145,6 +153,18 @@ def _supervised(row: Row, e: StoredEvent) -> None:
     row["supervision_count"] += 1
 
 
+def _reminded(row: Row, e: StoredEvent) -> None:
+    row.update(
+        reminders=row["reminders"] + 1,
+        reminded_due=e.data["due"],
+        escalate_after=e.data["escalate_after"],
+    )
+
+
+def _escalated(row: Row, e: StoredEvent) -> None:
+    row["escalated_due"] = e.data["due"]
+
+
 HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Lodged": _lodged,
     "Accepted": _accepted,
@@ -159,6 +179,8 @@ HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Supervised": _supervised,
     "Withdrawn": _finished(Status.WITHDRAWN),
     "Closed": _finished(Status.CLOSED),
+    "Reminded": _reminded,
+    "Escalated": _escalated,
 }
 
 
@@ -173,6 +195,7 @@ def active_deadline(row: Row) -> datetime | None:
 
 class ComplaintSummary:
     name = "complaint_summary"
+    version = 2
     tables = ("views.complaint_summary",)
 
     async def create(self, conn: asyncpg.Connection) -> None:
@@ -203,7 +226,11 @@ class ComplaintSummary:
                 redo_count integer NOT NULL,
                 supervision_count integer NOT NULL,
                 closed_at timestamptz,
-                updated_at timestamptz NOT NULL
+                updated_at timestamptz NOT NULL,
+                reminders integer NOT NULL,
+                reminded_due timestamptz,
+                escalate_after timestamptz,
+                escalated_due timestamptz
             );
             CREATE INDEX IF NOT EXISTS complaint_summary_newest
                 ON views.complaint_summary (lodged_at DESC, id DESC);

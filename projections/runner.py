@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS views.tracking (
     position bigint NOT NULL DEFAULT 0,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE views.tracking ADD COLUMN IF NOT EXISTS schema_version integer NOT NULL DEFAULT 1;
 """
 
 
@@ -61,6 +62,8 @@ class StoredEvent:
 class Projection(Protocol):
     name: str
     tables: Sequence[str]  # qualified names, dropped on rebuild
+    # Optional `version: int` (default 1): bump it when the tables change shape, and
+    # every database rebuilds that view from the events at the next start.
 
     async def create(self, conn: asyncpg.Connection) -> None: ...
 
@@ -68,28 +71,48 @@ class Projection(Protocol):
 
 
 async def ensure_schema(conn: asyncpg.Connection, projections: Sequence[Projection]) -> None:
-    """Create the views schema and every projection's tables (idempotent)."""
+    """Create the views schema and every projection's tables (idempotent).
+
+    A projection whose `version` differs from the one its tables were built with is
+    dropped and starts again from position 0: the runner rebuilds it from the events.
+    """
     async with conn.transaction():
         # Serialise concurrent start-ups (API processes and a worker) on one lock.
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext('oversight.views.schema'))")
         await conn.execute(SCHEMA_SQL)
+        built = {
+            r["projection"]: r["schema_version"]
+            for r in await conn.fetch("SELECT projection, schema_version FROM views.tracking")
+        }
         for projection in projections:
+            version = getattr(projection, "version", 1)
+            if projection.name in built and built[projection.name] != version:
+                log.warning(
+                    "view_rebuild_required",
+                    projection=projection.name,
+                    was=built[projection.name],
+                    now=version,
+                )
+                await _drop(conn, projection)
             await projection.create(conn)
             await conn.execute(
-                "INSERT INTO views.tracking (projection) VALUES ($1) ON CONFLICT DO NOTHING",
+                "INSERT INTO views.tracking (projection, schema_version) VALUES ($1, $2) "
+                "ON CONFLICT DO NOTHING",
                 projection.name,
+                version,
             )
+
+
+async def _drop(conn: asyncpg.Connection, projection: Projection) -> None:
+    for table in projection.tables:
+        await conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+    await conn.execute("DELETE FROM views.tracking WHERE projection = $1", projection.name)
 
 
 async def drop_views(conn: asyncpg.Connection, projections: Sequence[Projection]) -> None:
     async with conn.transaction():
         for projection in projections:
-            for table in projection.tables:
-                await conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
-        await conn.execute(
-            "DELETE FROM views.tracking WHERE projection = ANY($1::text[])",
-            [p.name for p in projections],
-        )
+            await _drop(conn, projection)
 
 
 def _decode(rows: Sequence[asyncpg.Record]) -> list[StoredEvent]:

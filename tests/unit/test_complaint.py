@@ -48,6 +48,7 @@ ENTERPRISE = Actor(id="ent-1", role=Role.ENTERPRISE, org=CODE)
 OTHER_ENTERPRISE = Actor(id="ent-2", role=Role.ENTERPRISE, org=OTHER_CODE)
 CLERK = Actor(id="clerk-1", role=Role.CLERK)
 SUPERVISOR = Actor(id="sup-1", role=Role.SUPERVISOR)
+SYSTEM = Actor(id="deadline-watcher", role=Role.SYSTEM)
 DEPARTMENT = Actor(id="dep-1", role=Role.DEPARTMENT, org=DEPT)
 OTHER_DEPARTMENT = Actor(id="dep-2", role=Role.DEPARTMENT, org=OTHER_DEPT)
 COMPLAINANT = Complainant(name="黑龙江某某建设有限公司", credit_code=CODE, phone="13800000000")
@@ -302,6 +303,8 @@ DOCUMENTED_FROM: dict[str, set[Status]] = {
     "supervise": ANY_OPEN,
     "withdraw": ANY_OPEN,
     "close": {Status.AWAITING_RATING},
+    "remind": {Status.LODGED, Status.TRANSFERRED},
+    "escalate": {Status.LODGED, Status.TRANSFERRED},
 }
 STAFF = {Role.CLERK, Role.SUPERVISOR}
 DOCUMENTED_ROLES: dict[str, set[Role]] = {
@@ -318,6 +321,8 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
     "supervise": {Role.SUPERVISOR},
     "withdraw": {Role.ENTERPRISE},
     "close": {Role.SUPERVISOR},
+    "remind": {Role.SYSTEM},
+    "escalate": {Role.SYSTEM},
 }
 
 
@@ -863,6 +868,8 @@ MOVES: dict[str, Callable[[Complaint], None]] = {
     "supervise": lambda case: case.supervise(SUPERVISOR, WHEN, note="请加快办理"),
     "withdraw": lambda case: LODGER_MOVES["withdraw"][1](case, ENTERPRISE),
     "close": lambda case: case.close(SUPERVISOR, WHEN, note=None),
+    "remind": lambda case: case.remind(SYSTEM, WHEN, escalate_after=REDO_DUE),
+    "escalate": lambda case: case.escalate(SYSTEM, WHEN),
 }
 FORBIDDEN = [
     (move, status)
@@ -874,7 +881,7 @@ FORBIDDEN = [
 
 def test_every_move_of_the_table_is_exercised() -> None:
     assert set(MOVES) == set(MOVE_FROM)
-    assert len(FORBIDDEN) == 76
+    assert len(FORBIDDEN) == 88
 
 
 @pytest.mark.parametrize(("move", "status"), FORBIDDEN, ids=[f"{m}-{s}" for m, s in FORBIDDEN])
@@ -905,6 +912,16 @@ def test_a_final_case_refuses_even_the_moves_open_cases_always_allow(
 # --- replaying recorded events -------------------------------------------------------
 
 
+def remind_late(case: Complaint, at: datetime) -> None:
+    # The acceptance deadline (2024-09-24 17:30) has passed by the 25th.
+    late = datetime(2024, 9, 25, 10, 0, tzinfo=CST)
+    case.remind(SYSTEM, late, escalate_after=datetime(2024, 10, 9, 17, 30, tzinfo=CST))
+
+
+def escalate_late(case: Complaint, at: datetime) -> None:
+    case.escalate(SYSTEM, datetime(2024, 10, 9, 17, 30, tzinfo=CST))
+
+
 LIVES: dict[str, tuple[Step, ...]] = {
     **{status.value: steps for status, steps in PATHS.items()},
     "long": (
@@ -928,6 +945,7 @@ LIVES: dict[str, tuple[Step, ...]] = {
         close,
     ),
     "withdrawn-while-extension-pending": (accept, transfer, request_extension, withdraw),
+    "overdue": (remind_late, escalate_late, accept),
 }
 
 
