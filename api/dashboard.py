@@ -15,7 +15,7 @@ from api.export import csv_response, figures_as_rows, wants_csv
 from api.problems import invalid
 from api.services import Services
 from domain.values import Actor, Role
-from projections.dashboard import complaint_figures, day_bounds
+from projections.dashboard import complaint_figures, day_bounds, department_ranking
 
 DASHBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR})
 
@@ -47,6 +47,30 @@ async def dashboard(
     if wants_csv(request):
         return csv_response(figures_as_rows(figures), f"dashboard-{first}-{last}")
     return Response(figures)
+
+
+@get("/ranking", guards=[roles_guard(DASHBOARD_ROLES, "read the department ranking")])
+async def ranking(
+    request: Request[Actor, Any, Any],
+    services: NamedDependency[Services],
+    first: Annotated[date, QueryParameter(name="from")],
+    last: Annotated[date, QueryParameter(name="to")],
+) -> Response[Any]:
+    """Departments by on-time rate, satisfaction and volume over the local days [from, to]."""
+    if last < first:
+        raise invalid("to", "must not be before from")
+    start, end, _ = day_bounds(first, last, None, services.app.calendar.timezone)
+    await wait_for_position(services, request)
+    async with services.pool.acquire() as conn:
+        items = await department_ranking(conn, start=start, end=end)
+    if wants_csv(request):
+        return csv_response(items, f"departments-{first}-{last}")
+    return Response({"from": first, "to": last, "items": items})
+
+
+departments_router = Router(
+    path="/api/v1/departments", route_handlers=[ranking], tags=["dashboard"]
+)
 
 
 router = Router(path="/api/v1/dashboard", route_handlers=[dashboard], tags=["dashboard"])

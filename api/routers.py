@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from litestar import Router
 
-from api import audit, complaints, dashboard
+from api import audit, complaints, dashboard, warnings
 
 ROUTERS: list[Router] = [
     complaints.router,
     audit.router,
     dashboard.router,
+    dashboard.departments_router,
+    warnings.router,
 ]

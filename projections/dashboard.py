@@ -112,3 +112,54 @@ async def complaint_figures(
         "redone": row["redone"],
         "supervision_notices": row["supervised"],
     }
+
+
+async def department_ranking(
+    conn: asyncpg.Connection, *, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Departments by on-time reply rate, then satisfaction, then volume, for a period."""
+    rows = await conn.fetch(
+        """
+        SELECT department,
+          count(*) FILTER (WHERE type = 'Transferred') AS received,
+          count(*) FILTER (WHERE type = 'Replied') AS replied,
+          count(*) FILTER (WHERE type = 'Replied' AND on_time) AS on_time,
+          avg(working_days) FILTER (WHERE type = 'Replied') AS handling_days,
+          count(*) FILTER (WHERE type = 'Rated') AS rated,
+          count(*) FILTER (WHERE type = 'Rated' AND rating = ANY($3::text[])) AS satisfied,
+          count(*) FILTER (WHERE type IN ('Reviewed', 'Rated') AND status_to = 'transferred')
+            AS redone
+        FROM views.case_facts
+        WHERE case_type = 'Complaint' AND department IS NOT NULL AND at >= $1 AND at < $2
+        GROUP BY department
+        """,
+        start,
+        end,
+        list(SATISFIED),
+    )
+    ranking = [
+        {
+            "department": r["department"],
+            "received": r["received"],
+            "replied": r["replied"],
+            "on_time_rate": percent(r["on_time"], r["replied"]),
+            "average_handling_working_days": None
+            if r["handling_days"] is None
+            else round(r["handling_days"], 2),
+            "rated": r["rated"],
+            "satisfied_share": percent(r["satisfied"], r["rated"]),
+            "redone": r["redone"],
+        }
+        for r in rows
+    ]
+    ranking.sort(
+        key=lambda d: (
+            -(d["on_time_rate"] if d["on_time_rate"] is not None else -1),
+            -(d["satisfied_share"] if d["satisfied_share"] is not None else -1),
+            -d["received"],
+            d["department"],
+        )
+    )
+    for place, row in enumerate(ranking, start=1):
+        row["rank"] = place
+    return ranking

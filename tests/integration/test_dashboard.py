@@ -117,3 +117,74 @@ def test_dashboard_refuses_other_roles_and_bad_periods(client):
         400,
         422,
     )
+
+
+def test_department_ranking_orders_by_on_time_rate(fresh_client, clock):
+    client = fresh_client
+    fast, slow = "dept-fast", "dept-slow"
+    clock.set(beijing(9, 10))
+    last = None
+    for dept, reply_day in ((fast, 10), (slow, 12), (slow, 10)):
+        clock.set(beijing(9, 10))
+        code = credit_code()
+        case = client.post(API, json=lodge_body(code), headers=CLERK).json()["id"]
+        client.post(f"{API}/{case}/accept", json={}, headers=CLERK)
+        client.post(
+            f"{API}/{case}/transfer", json={"department": dept, "working_days": 2}, headers=CLERK
+        )
+        clock.set(beijing(reply_day, 10))
+        last = client.post(
+            f"{API}/{case}/reply", json={"answer": "x"}, headers=bearer("department", "d", dept)
+        ).json()
+    headers = {**SUPERVISOR, "X-Min-Position": str(last["position"])}
+    r = client.get("/api/v1/departments/ranking?from=2024-09-01&to=2024-09-30", headers=headers)
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [(i["department"], i["rank"], i["on_time_rate"], i["received"]) for i in items] == [
+        (fast, 1, 100.0, 1),
+        (slow, 2, 50.0, 2),
+    ]
+    csv_text = client.get(
+        "/api/v1/departments/ranking?from=2024-09-01&to=2024-09-30",
+        headers={**headers, "Accept": "text/csv"},
+    ).content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("department,received,replied,on_time_rate")
+
+
+def test_warnings_are_yellow_then_red_oldest_first(fresh_client, clock):
+    client = fresh_client
+    clock.set(beijing(9, 10))  # Monday: acceptance due Tuesday 17:30
+    first = client.post(API, json=lodge_body(credit_code(), title="第一"), headers=CLERK).json()
+    clock.set(beijing(9, 11))
+    second = client.post(API, json=lodge_body(credit_code(), title="第二"), headers=CLERK).json()
+    headers = {**SUPERVISOR, "X-Min-Position": str(second["position"])}
+
+    clock.set(beijing(9, 12))  # both due by the end of the next working day: yellow
+    items = client.get("/api/v1/warnings?case_type=complaint", headers=headers).json()["items"]
+    assert [(i["case_id"], i["level"], i["step"]) for i in items] == [
+        (first["id"], "due_soon", "acceptance"),
+        (second["id"], "due_soon", "acceptance"),
+    ]
+    assert items[0]["responsible"] == {"kind": "bureau", "id": "intake"}
+
+    clock.set(beijing(11, 9))  # Wednesday: past due: red
+    items = client.get("/api/v1/warnings?level=overdue", headers=headers).json()["items"]
+    assert [i["case_id"] for i in items] == [first["id"], second["id"]]
+    assert {i["level"] for i in items} == {"overdue"}
+
+    # Accepted and transferred: the step changes, so does who must act.
+    client.post(f"{API}/{first['id']}/accept", json={}, headers=CLERK)
+    moved = client.post(
+        f"{API}/{first['id']}/transfer",
+        json={"department": "dept-w", "working_days": 0},
+        headers=CLERK,
+    ).json()
+    items = client.get(
+        "/api/v1/warnings",
+        headers={**SUPERVISOR, "X-Min-Position": str(moved["position"])},
+    ).json()["items"]
+    by_id = {i["case_id"]: i for i in items}
+    assert by_id[first["id"]]["level"] == "due_soon"
+    assert by_id[first["id"]]["responsible"] == {"kind": "department", "id": "dept-w"}
+    assert by_id[second["id"]]["level"] == "overdue"
+    assert client.get("/api/v1/warnings", headers=bearer("department", "d", "x")).status_code == 403

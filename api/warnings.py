@@ -1,0 +1,64 @@
+"""Warnings (预警): deadlines close or past, with who must act, oldest first."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from litestar import Request, Response, Router, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
+
+from api.cases import roles_guard
+from api.complaints import wait_for_position
+from api.export import csv_response, wants_csv
+from api.services import Services
+from domain.values import Actor, Role
+from projections.warnings import list_warnings
+
+WARNING_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR, Role.CLERK})
+
+
+@get("/", guards=[roles_guard(WARNING_ROLES, "read warnings")])
+async def warnings(
+    request: Request[Actor, Any, Any],
+    services: NamedDependency[Services],
+    level: FromQuery[Literal["due_soon", "overdue"] | None] = None,
+    case_type: FromQuery[str | None] = None,
+    responsible: FromQuery[str | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
+    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+) -> Response[Any]:
+    """`overdue` (red): the deadline has passed; `due_soon` (yellow): it falls by the end
+    of the next working day."""
+    now = services.now()
+    due_soon_until = services.app.calendar.due_at(now, 1)
+    await wait_for_position(services, request)
+    async with services.pool.acquire() as conn:
+        rows = await list_warnings(
+            conn,
+            now=now,
+            due_soon_until=due_soon_until,
+            level=level,
+            case_type=case_type,
+            responsible=responsible,
+            limit=limit,
+            offset=offset,
+        )
+    items = [
+        {
+            "case_type": r["case_type"],
+            "case_id": str(r["case_id"]),
+            "title": r["title"],
+            "step": r["step"],
+            "due_at": r["due_at"],
+            "level": r["level"],
+            "responsible": {"kind": r["responsible_kind"], "id": r["responsible"]},
+        }
+        for r in rows
+    ]
+    if wants_csv(request):
+        return csv_response(items, "warnings")
+    return Response({"items": items, "as_of": now, "due_soon_until": due_soon_until})
+
+
+router = Router(path="/api/v1/warnings", route_handlers=[warnings], tags=["warnings"])

@@ -1,0 +1,64 @@
+"""Warnings: every open step with a deadline that is close (yellow) or past (red).
+
+Each case type contributes one query over its own view returning rows of
+(case_type, case_id, title, step, due_at, responsible); this module unions them and
+classes each row: `overdue` when the deadline has passed, `due_soon` when it falls by
+the end of the next working day ("1 working day or less left").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+# One SELECT per source; each takes $1 = the due-soon threshold (an instant) and
+# yields case_type, case_id, title, step, due_at, responsible, responsible_kind.
+SOURCES: dict[str, str] = {
+    "complaint": """
+        SELECT 'complaint' AS case_type, id AS case_id, title,
+               CASE status WHEN 'lodged' THEN 'acceptance' ELSE 'handling' END AS step,
+               due_at,
+               CASE status WHEN 'lodged' THEN 'intake' ELSE department END AS responsible,
+               CASE status WHEN 'lodged' THEN 'bureau' ELSE 'department' END
+                 AS responsible_kind
+        FROM views.complaint_summary
+        WHERE due_at IS NOT NULL AND due_at <= $1
+    """,
+}
+
+
+async def list_warnings(
+    conn: asyncpg.Connection,
+    *,
+    now: datetime,
+    due_soon_until: datetime,
+    level: str | None = None,
+    case_type: str | None = None,
+    responsible: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Oldest deadline first."""
+    sources = [sql for name, sql in SOURCES.items() if case_type in (None, name)]
+    if not sources:
+        return []
+    union = " UNION ALL ".join(f"({sql})" for sql in sources)
+    rows = await conn.fetch(
+        f"""
+        SELECT *, CASE WHEN due_at < $2 THEN 'overdue' ELSE 'due_soon' END AS level
+        FROM ({union}) AS w
+        WHERE ($3::text IS NULL OR (CASE WHEN due_at < $2 THEN 'overdue' ELSE 'due_soon' END) = $3)
+          AND ($4::text IS NULL OR responsible = $4)
+        ORDER BY due_at, case_id
+        LIMIT $5 OFFSET $6
+        """,  # the sources are constants of this module
+        due_soon_until,
+        now,
+        level,
+        responsible,
+        limit,
+        offset,
+    )
+    return [dict(r) for r in rows]
