@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get
@@ -15,7 +15,12 @@ from api.export import csv_response, figures_as_rows, wants_csv
 from api.problems import invalid
 from api.services import Services
 from domain.values import Actor, Role
-from projections.dashboard import complaint_figures, day_bounds, department_ranking
+from projections.dashboard import (
+    complaint_figures,
+    day_bounds,
+    department_ranking,
+    service_figures,
+)
 
 DASHBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR})
 
@@ -36,12 +41,21 @@ async def dashboard(
         raise invalid("to", "a period is at most ten years")
     tz = services.app.calendar.timezone
     start, end, status_day = day_bounds(first, last, as_of, tz)
+    # Figures recorded after the period (service statistics) count unless as_of cuts them.
+    known_by = (
+        day_bounds(as_of, as_of, None, tz)[1] - timedelta(microseconds=1)
+        if as_of
+        else services.now()
+    )
     await wait_for_position(services, request)
     async with services.pool.acquire() as conn:
         figures = {
             "period": {"from": first, "to": last, "as_of": as_of},
             "complaints": await complaint_figures(
                 conn, start=start, end=end, status_day=status_day
+            ),
+            "service_items": await service_figures(
+                conn, first=first, last=last, recorded_before=known_by
             ),
         }
     if wants_csv(request):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Router
 
-from api import audit, complaints, dashboard, warnings
+from api import audit, complaints, dashboard, service_statistics, warnings
 
 ROUTERS: list[Router] = [
     complaints.router,
@@ -12,4 +12,5 @@ ROUTERS: list[Router] = [
     dashboard.router,
     dashboard.departments_router,
     warnings.router,
+    service_statistics.router,
 ]

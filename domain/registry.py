@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from domain.cases import CaseType
 from domain.complaint_case import COMPLAINT
+from domain.service_statistics import SERVICE_STATISTICS
 
 ALL_CASE_TYPES: tuple[CaseType, ...] = (COMPLAINT,)

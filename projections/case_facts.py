@@ -115,7 +115,13 @@ class ComplaintFacts:
 
 class CaseFacts:
     name = "case_facts"
-    tables = ("views.case_facts", "views.fact_state", "views.status_by_day")
+    version = 2
+    tables = (
+        "views.case_facts",
+        "views.fact_state",
+        "views.status_by_day",
+        "views.service_statistics_facts",
+    )
 
     def __init__(self, calendar: WorkingCalendar | None = None) -> None:
         self._given_calendar = calendar
@@ -163,6 +169,17 @@ class CaseFacts:
                 lodged_at timestamptz,
                 transferred_at timestamptz
             );
+            CREATE TABLE IF NOT EXISTS views.service_statistics_facts (
+                position bigint PRIMARY KEY,
+                statistics_id uuid NOT NULL,
+                at timestamptz NOT NULL,
+                period_start date NOT NULL,
+                period_end date NOT NULL,
+                online bigint NOT NULL,
+                offline bigint NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS service_statistics_facts_period
+                ON views.service_statistics_facts (period_end, statistics_id, at);
             CREATE TABLE IF NOT EXISTS views.status_by_day (
                 case_type text NOT NULL,
                 day date NOT NULL,
@@ -174,6 +191,7 @@ class CaseFacts:
         )
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
+        await self._service_statistics(conn, events)
         mine = [e for e in events if e.case_type in self.by_type]
         if not mine:
             return
@@ -217,6 +235,47 @@ class CaseFacts:
             "SET net = views.status_by_day.net + EXCLUDED.net",
             [(*key, n) for key, n in net.items() if n],
         )
+
+    async def _service_statistics(
+        self, conn: asyncpg.Connection, events: Sequence[StoredEvent]
+    ) -> None:
+        """Each recorded or corrected figure, kept with its time (the latest one at or
+        before an instant is what stood then)."""
+        rows = []
+        periods: dict[UUID, tuple[date, date]] = {}
+        for e in events:
+            if e.case_type != "ServiceStatistics":
+                continue
+            d = e.data
+            if e.type == "Recorded":
+                periods[e.case_id] = (d["period_start"], d["period_end"])
+            period = periods.get(e.case_id) or await self._period_of(conn, e.case_id)
+            periods[e.case_id] = period
+            rows.append((e.position, e.case_id, d["timestamp"], *period, d["online"], d["offline"]))
+        if rows:
+            await conn.copy_records_to_table(
+                "service_statistics_facts",
+                schema_name="views",
+                columns=[
+                    "position",
+                    "statistics_id",
+                    "at",
+                    "period_start",
+                    "period_end",
+                    "online",
+                    "offline",
+                ],
+                records=rows,
+            )
+
+    @staticmethod
+    async def _period_of(conn: asyncpg.Connection, statistics_id: UUID) -> tuple[date, date]:
+        row = await conn.fetchrow(
+            "SELECT period_start, period_end FROM views.service_statistics_facts "
+            "WHERE statistics_id = $1 LIMIT 1",
+            statistics_id,
+        )
+        return row["period_start"], row["period_end"]
 
 
 _UPSERT_STATE = (

@@ -163,3 +163,35 @@ async def department_ranking(
     for place, row in enumerate(ranking, start=1):
         row["rank"] = place
     return ranking
+
+
+async def service_figures(
+    conn: asyncpg.Connection, *, first: date, last: date, recorded_before: datetime
+) -> dict[str, Any]:
+    """Government service items in reporting periods inside [first, last], each at its
+    latest figure recorded at or before `recorded_before`."""
+    row = await conn.fetchrow(
+        """
+        SELECT coalesce(sum(online), 0)::bigint AS online,
+               coalesce(sum(offline), 0)::bigint AS offline,
+               count(*) AS periods
+        FROM (
+          SELECT DISTINCT ON (statistics_id) online, offline
+          FROM views.service_statistics_facts
+          WHERE period_start >= $1 AND period_end <= $2 AND at <= $3
+          ORDER BY statistics_id, at DESC, position DESC
+        ) AS latest
+        """,
+        first,
+        last,
+        recorded_before,
+    )
+    total = row["online"] + row["offline"]
+    return {
+        "periods": row["periods"],
+        "items": total,
+        "online": row["online"],
+        "offline": row["offline"],
+        "online_share": percent(row["online"], total),
+        "offline_share": percent(row["offline"], total),
+    }
