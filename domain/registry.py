@@ -6,4 +6,7 @@ from domain.cases import CaseType
 from domain.complaint_case import COMPLAINT
 from domain.service_statistics import SERVICE_STATISTICS
 
-ALL_CASE_TYPES: tuple[CaseType, ...] = (COMPLAINT,)
+ALL_CASE_TYPES: tuple[CaseType, ...] = (
+    COMPLAINT,
+    SERVICE_STATISTICS,
+)
