@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from litestar import Router
 
-from api import audit, complaints, dashboard, service_statistics, warnings
+from api import (
+    audit,
+    commitments,
+    complaints,
+    credit_repairs,
+    dashboard,
+    service_statistics,
+    warnings,
+)
 
 ROUTERS: list[Router] = [
     complaints.router,
+    commitments.router,
+    credit_repairs.router,
     audit.router,
     dashboard.router,
     dashboard.departments_router,

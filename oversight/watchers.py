@@ -18,6 +18,7 @@ import asyncpg
 import structlog
 
 from domain.values import Actor, Role
+from oversight.commitment_watcher import mark_overdue_commitments
 from oversight.complaint_watcher import remind_and_escalate_complaints
 
 log = structlog.get_logger(__name__)
@@ -29,6 +30,7 @@ Watcher = Callable[[Any, Any, Callable[[], datetime]], Awaitable[int]]
 
 WATCHERS: list[Watcher] = [
     remind_and_escalate_complaints,
+    mark_overdue_commitments,
 ]
 
 

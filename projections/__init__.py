@@ -5,10 +5,14 @@ Every projection the runner keeps (one per line: each view adds itself here).
 
 from projections.audit_trail import AuditTrail
 from projections.case_facts import CaseFacts
+from projections.commitment_register import CommitmentRegister
 from projections.complaint_summary import ComplaintSummary
+from projections.credit_repair_register import CreditRepairRegister
 
 PROJECTIONS = (
     ComplaintSummary(),
+    CommitmentRegister(),
+    CreditRepairRegister(),
     AuditTrail(),
     CaseFacts(),
 )

@@ -243,7 +243,11 @@ TRICKY = [
 ]
 texts = st.one_of(
     st.sampled_from(TRICKY),
-    st.text(st.one_of(st.characters(), st.sampled_from("中文投诉😀\"'\\")), max_size=40),
+    # Lone surrogates are not text: JSON input with them is refused before any command.
+    st.text(
+        st.one_of(st.characters(exclude_categories=["Cs"]), st.sampled_from("中文投诉😀\"'\\")),
+        max_size=40,
+    ),
 )
 offsets = st.integers(-12 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
 

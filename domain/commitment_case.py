@@ -1,0 +1,130 @@
+"""The credit commitment as a case type: how it is made, its moves and who sees it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from domain import commitment_commands as cmd
+from domain.access import SEE_ALL
+from domain.calendar import WorkingCalendar
+from domain.cases import CaseContext, CaseType, Move
+from domain.commitment import MOVE_ROLES, Commitment, Enterprise
+from domain.errors import Forbidden, RuleViolated
+from domain.values import Actor, Role
+
+
+def local_date(calendar: WorkingCalendar, at: datetime) -> date:
+    return at.astimezone(calendar.timezone).date()
+
+
+def date_due_at(calendar: WorkingCalendar, day: date) -> datetime:
+    """End of office hours on `day`; on a day off, on the next working day (a period
+    whose last day is a holiday ends on the first working day after it)."""
+    return calendar.due_at(datetime.combine(day, time.min, tzinfo=calendar.timezone), 0)
+
+
+def epidemic_due_at(calendar: WorkingCalendar, ended_on: date, grace_working_days: int) -> datetime:
+    """End of office hours on the `grace`-th working day after the epidemic response
+    ended (0: that day, or the next working day if it was a day off)."""
+    return calendar.due_at(
+        datetime.combine(ended_on, time.min, tzinfo=calendar.timezone), grace_working_days
+    )
+
+
+def check_ended_on(calendar: WorkingCalendar, at: datetime, ended_on: date) -> None:
+    if ended_on > local_date(calendar, at):
+        raise RuleViolated("ended_on", "the end of the epidemic response cannot be in the future")
+
+
+def commit(ctx: CaseContext, actor: Actor, at: datetime, c: cmd.Commit) -> Commitment:
+    if actor.role is Role.ENTERPRISE and actor.org != c.enterprise.credit_code:
+        raise Forbidden("an enterprise may make commitments only for itself")
+    due_at = None
+    if c.due.date is not None:
+        if c.due.date < local_date(ctx.calendar, at):
+            raise RuleViolated("due.date", "must not be before the day of the commitment")
+        due_at = date_due_at(ctx.calendar, c.due.date)
+    return Commitment(
+        actor=actor,
+        timestamp=at,
+        matter=c.matter,
+        enterprise=Enterprise(name=c.enterprise.name, credit_code=c.enterprise.credit_code),
+        statement=c.statement,
+        materials=list(c.materials),
+        due_date=c.due.date,
+        epidemic_contingent=c.due.epidemic_end,
+        grace_working_days=c.due.grace_working_days,
+        due_at=due_at,
+    )
+
+
+def can_see(ctx: CaseContext, actor: Actor, case: Commitment) -> bool:
+    # The system actor (the deadline watcher) must reach every case it marks.
+    if actor.role in SEE_ALL or actor.role is Role.SYSTEM:
+        return True
+    if actor.role is Role.ENTERPRISE:
+        return actor.org is not None and actor.org == case.enterprise.credit_code
+    return False
+
+
+def grant(ctx: CaseContext, case: Commitment, actor: Actor, at: datetime, c: cmd.Grant) -> None:
+    case.grant(actor, at, note=c.note)
+
+
+def supply(ctx: CaseContext, case: Commitment, actor: Actor, at: datetime, c: cmd.Supply) -> None:
+    case.supply(actor, at, materials=list(c.materials))
+
+
+def epidemic_ended(
+    ctx: CaseContext, case: Commitment, actor: Actor, at: datetime, c: cmd.EpidemicEnded
+) -> None:
+    check_ended_on(ctx.calendar, at, c.ended_on)
+    grace = case.grace_working_days or 0
+    due = epidemic_due_at(ctx.calendar, c.ended_on, grace)
+    case.record_epidemic_end(actor, at, ended_on=c.ended_on, due=due)
+
+
+def mark_overdue(
+    ctx: CaseContext, case: Commitment, actor: Actor, at: datetime, c: cmd.MarkOverdue
+) -> None:
+    case.mark_overdue(actor, at)
+
+
+def breach(ctx: CaseContext, case: Commitment, actor: Actor, at: datetime, c: cmd.Breach) -> None:
+    case.breach(actor, at, reason=c.reason)
+
+
+def exempt(ctx: CaseContext, case: Commitment, actor: Actor, at: datetime, c: cmd.Exempt) -> None:
+    case.exempt(actor, at, reason=c.reason)
+
+
+def revoke(ctx: CaseContext, case: Commitment, actor: Actor, at: datetime, c: cmd.Revoke) -> None:
+    case.revoke(actor, at, reason=c.reason, finding=c.finding)
+
+
+_DECISIONS = {
+    "grant": (grant, "Grant the approval at once (承诺即开工)"),
+    "supply": (supply, "Record materials supplied; the last one fulfils the commitment"),
+    "epidemic-ended": (epidemic_ended, "Record the end of the epidemic response: sets the due"),
+    "mark-overdue": (mark_overdue, "Mark overdue (the deadline watcher only; 403 to every token)"),
+    "breach": (breach, "Record a breach (失信): goes on the credit record"),
+    "exempt": (exempt, "Exempt: the epidemic prevented it, not recorded as dishonesty"),
+    "revoke": (revoke, "Revoke the approval after a check found it non-compliant"),
+}
+
+COMMITMENT = CaseType(
+    name="commitment",
+    plural="commitments",
+    aggregate=Commitment,
+    create_body=cmd.Commit,
+    create_roles=MOVE_ROLES["commit"],
+    create=commit,
+    moves={
+        name: Move(
+            body=cmd.COMMITMENT_MOVES[name], roles=MOVE_ROLES[name], decide=decide, summary=summary
+        )
+        for name, (decide, summary) in _DECISIONS.items()
+    },
+    can_see=can_see,
+    read_roles=frozenset({Role.ENTERPRISE, Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR}),
+)

@@ -1,0 +1,60 @@
+"""Credit-repair commands: the request bodies of /api/v1/credit-repairs, validated at the
+edge with msgspec (see domain/commands.py for the shared text types)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from domain.commands import Command, LongText, Reason, ShortText, Withdraw
+from domain.credit_code import InvalidCreditCode, validate_credit_code
+from domain.credit_repair import Severity
+
+
+class EnterpriseIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: ShortText
+    credit_code: Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
+
+    def __post_init__(self) -> None:
+        try:
+            validate_credit_code(self.credit_code)
+        except InvalidCreditCode as e:
+            # as in ComplainantIn: reported with the field's path ($.enterprise.credit_code)
+            raise ValueError(f"credit_code: {e}") from None
+
+
+class ApplyForRepair(Command):
+    enterprise: EnterpriseIn
+    record_id: ShortText
+    penalty_authority: ShortText
+    severity: Severity
+    proof: LongText
+    # Must be true (checked by the domain, so the 422 names `pledge_signed`).
+    pledge_signed: bool
+
+
+class RepairReview(Command):
+    """Initial review and re-review: pass, or refuse with a reason."""
+
+    passed: bool
+    reason: Reason | None = None
+
+
+class SubmitToCentre(Command):
+    note: Reason | None = None
+
+
+class RecordOutcome(Command):
+    repaired: bool
+    reason: Reason | None = None
+
+
+# The URL name of each move on a credit repair and the body it takes.
+CREDIT_REPAIR_MOVES: dict[str, type[Command]] = {
+    "initial-review": RepairReview,
+    "re-review": RepairReview,
+    "submit": SubmitToCentre,
+    "record-outcome": RecordOutcome,
+    "withdraw": Withdraw,
+}

@@ -1,0 +1,254 @@
+"""View `credit_repair_register`: one row per credit-repair application, with whether the
+initial review and the re-review each finished within their due (1 working day of the
+application), for the bureau's register and the release's figures.
+
+Batches as complaint_summary does: load the rows the batch touches, fold its events in
+Python, one multi-row upsert. `*_on_time` is `reviewed_at <= due` from the review event
+(which carries its due), null while that review has not happened.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from domain.access import SEE_ALL
+from domain.credit_repair import Outcome, Stage, Status
+from domain.values import Actor, Role
+from projections.runner import StoredEvent
+
+CASE_TYPE = "CreditRepair"
+
+COLUMNS = (
+    "id",
+    "version",
+    "position",
+    "credit_code",
+    "enterprise_name",
+    "record_id",
+    "penalty_authority",
+    "severity",
+    "status",
+    "applied_at",
+    "initial_review_due",
+    "initial_reviewed_at",
+    "initial_on_time",
+    "re_review_due",
+    "re_reviewed_at",
+    "re_review_on_time",
+    "submitted_at",
+    "outcome",
+    "outcome_at",
+    "refused_stage",
+    "closed_at",
+    "updated_at",
+)
+
+Row = dict[str, Any]
+
+
+def _applied(row: Row, e: StoredEvent) -> None:
+    d = e.data
+    row.update(
+        id=e.case_id,
+        credit_code=d["enterprise"].credit_code,
+        enterprise_name=d["enterprise"].name,
+        record_id=d["record_id"],
+        penalty_authority=d["penalty_authority"],
+        severity=str(d["severity"]),
+        status=Status.APPLIED.value,
+        applied_at=d["timestamp"],
+        initial_review_due=d["initial_review_due"],
+        initial_reviewed_at=None,
+        initial_on_time=None,
+        re_review_due=d["re_review_due"],
+        re_reviewed_at=None,
+        re_review_on_time=None,
+        submitted_at=None,
+        outcome=None,
+        outcome_at=None,
+        refused_stage=None,
+        closed_at=None,
+    )
+
+
+def _refused(row: Row, at: datetime, stage: Stage) -> None:
+    row.update(status=Status.REFUSED.value, refused_stage=stage.value, closed_at=at)
+
+
+def _initially_reviewed(row: Row, e: StoredEvent) -> None:
+    at, due = e.data["timestamp"], e.data["due"]
+    row.update(initial_review_due=due, initial_reviewed_at=at, initial_on_time=at <= due)
+    if e.data["passed"]:
+        row["status"] = Status.INITIALLY_REVIEWED.value
+    else:
+        _refused(row, at, Stage.INITIAL_REVIEW)
+
+
+def _re_reviewed(row: Row, e: StoredEvent) -> None:
+    at, due = e.data["timestamp"], e.data["due"]
+    row.update(re_review_due=due, re_reviewed_at=at, re_review_on_time=at <= due)
+    if e.data["passed"]:
+        row["status"] = Status.RE_REVIEWED.value
+    else:
+        _refused(row, at, Stage.RE_REVIEW)
+
+
+def _submitted(row: Row, e: StoredEvent) -> None:
+    row.update(status=Status.SUBMITTED.value, submitted_at=e.data["timestamp"])
+
+
+def _outcome_recorded(row: Row, e: StoredEvent) -> None:
+    at = e.data["timestamp"]
+    outcome = Outcome.REPAIRED if e.data["repaired"] else Outcome.REFUSED
+    row.update(outcome=outcome.value, outcome_at=at)
+    if outcome is Outcome.REPAIRED:
+        row.update(status=Status.REPAIRED.value, closed_at=at)
+    else:
+        _refused(row, at, Stage.NATIONAL_CENTRE)
+
+
+def _withdrawn(row: Row, e: StoredEvent) -> None:
+    row.update(status=Status.WITHDRAWN.value, closed_at=e.data["timestamp"])
+
+
+HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
+    "Applied": _applied,
+    "InitiallyReviewed": _initially_reviewed,
+    "ReReviewed": _re_reviewed,
+    "Submitted": _submitted,
+    "OutcomeRecorded": _outcome_recorded,
+    "Withdrawn": _withdrawn,
+}
+
+
+class CreditRepairRegister:
+    name = "credit_repair_register"
+    tables = ("views.credit_repair_register",)
+
+    async def create(self, conn: asyncpg.Connection) -> None:
+        await conn.execute(
+            """
+            CREATE TABLE IF NOT EXISTS views.credit_repair_register (
+                id uuid PRIMARY KEY,
+                version bigint NOT NULL,
+                position bigint NOT NULL,
+                credit_code text NOT NULL,
+                enterprise_name text NOT NULL,
+                record_id text NOT NULL,
+                penalty_authority text NOT NULL,
+                severity text NOT NULL,
+                status text NOT NULL,
+                applied_at timestamptz NOT NULL,
+                initial_review_due timestamptz NOT NULL,
+                initial_reviewed_at timestamptz,
+                initial_on_time boolean,
+                re_review_due timestamptz NOT NULL,
+                re_reviewed_at timestamptz,
+                re_review_on_time boolean,
+                submitted_at timestamptz,
+                outcome text,
+                outcome_at timestamptz,
+                refused_stage text,
+                closed_at timestamptz,
+                updated_at timestamptz NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS credit_repair_register_newest
+                ON views.credit_repair_register (applied_at DESC, id DESC);
+            CREATE INDEX IF NOT EXISTS credit_repair_register_status
+                ON views.credit_repair_register (status, applied_at DESC, id DESC);
+            CREATE INDEX IF NOT EXISTS credit_repair_register_enterprise
+                ON views.credit_repair_register (credit_code, applied_at DESC, id DESC);
+            """
+        )
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
+        mine = [e for e in events if e.case_type == CASE_TYPE]
+        if not mine:
+            return
+        ids = list({e.case_id for e in mine})
+        rows: dict[UUID, Row] = {
+            r["id"]: dict(r)
+            for r in await conn.fetch(
+                "SELECT * FROM views.credit_repair_register WHERE id = ANY($1::uuid[])", ids
+            )
+        }
+        for e in mine:
+            row = rows.setdefault(e.case_id, {})
+            HANDLERS[e.type](row, e)
+            row.update(version=e.version, position=e.position, updated_at=e.data["timestamp"])
+        await conn.executemany(_UPSERT, [tuple(row[c] for c in COLUMNS) for row in rows.values()])
+
+
+_UPSERT = (
+    f"INSERT INTO views.credit_repair_register ({', '.join(COLUMNS)}) "
+    f"VALUES ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))}) "
+    f"ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c != "id")
+)
+
+# --- the list query ----------------------------------------------------------------
+
+
+def encode_cursor(row: Row) -> str:
+    raw = f"{row['applied_at'].isoformat()}|{row['id']}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    """Raises ValueError on a cursor this API did not make."""
+    padded = cursor + "=" * (-len(cursor) % 4)
+    at, case_id = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+    instant = datetime.fromisoformat(at)
+    if instant.tzinfo is None:
+        raise ValueError("a cursor's instant carries an offset")
+    return instant, UUID(case_id)
+
+
+async def list_credit_repairs(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    severity: str | None = None,
+    on_time: bool | None = None,
+    limit: int = 50,
+    cursor: tuple[datetime, UUID] | None = None,
+) -> list[Row]:
+    """Newest first, filtered, limited to what the actor may see.
+
+    `on_time=True`: at least one review finished and none finished late;
+    `on_time=False`: the initial review or the re-review finished late.
+    """
+    where = ["TRUE"]
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if actor.role is Role.ENTERPRISE:
+        where.append(f"credit_code = {arg(actor.org)}")
+    elif actor.role not in SEE_ALL:
+        where.append("FALSE")
+    if status:
+        where.append(f"status = {arg(status)}")
+    if severity:
+        where.append(f"severity = {arg(severity)}")
+    if on_time is True:
+        where.append("initial_on_time IS TRUE AND re_review_on_time IS NOT FALSE")
+    elif on_time is False:
+        where.append("(initial_on_time IS FALSE OR re_review_on_time IS FALSE)")
+    if cursor:
+        where.append(f"(applied_at, id) < ({arg(cursor[0])}, {arg(cursor[1])})")
+    sql = (
+        "SELECT * FROM views.credit_repair_register WHERE "
+        + " AND ".join(where)
+        + f" ORDER BY applied_at DESC, id DESC LIMIT {arg(limit)}"
+    )
+    return [dict(r) for r in await conn.fetch(sql, *args)]
