@@ -17,6 +17,7 @@ from api.services import Services
 from domain.values import Actor, Role
 from projections.dashboard import (
     complaint_figures,
+    credit_figures,
     day_bounds,
     department_ranking,
     service_figures,
@@ -54,6 +55,7 @@ async def dashboard(
             "complaints": await complaint_figures(
                 conn, start=start, end=end, status_day=status_day
             ),
+            "credit": await credit_figures(conn, start=start, end=end, status_day=status_day),
             "service_items": await service_figures(
                 conn, first=first, last=last, recorded_before=known_by
             ),

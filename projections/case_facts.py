@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import asyncpg
@@ -30,7 +30,7 @@ FACT_COLUMNS = (
 )  # fmt: skip
 STATE_COLUMNS = (
     "case_id", "case_type", "kind", "channel", "category", "department", "status",
-    "acceptance_due", "handling_due", "lodged_at", "transferred_at",
+    "acceptance_due", "handling_due", "lodged_at", "transferred_at", "on_time_so_far",
 )  # fmt: skip
 
 State = dict[str, Any]
@@ -113,9 +113,68 @@ class ComplaintFacts:
         return self._status(state, "transferred")
 
 
+def status_change(state: State, new: str) -> Fact:
+    change = {"status_from": state.get("status"), "status_to": new}
+    state["status"] = new
+    return change
+
+
+class CommitmentFacts:
+    """Commitments (承诺即开工): every status change; the outcome counts come from them."""
+
+    STATUS_AFTER: ClassVar[dict[str, str]] = {
+        "Committed": "committed",
+        "Granted": "granted",
+        "Fulfilled": "fulfilled",
+        "Overdue": "overdue",
+        "Breached": "breached",
+        "Exempted": "exempted",
+        "Revoked": "revoked",
+    }
+
+    def fact(self, state: State, e: StoredEvent) -> Fact | None:
+        if e.type == "Committed":
+            state["category"] = e.data["matter"]
+        new = self.STATUS_AFTER.get(e.type)
+        return None if new is None else status_change(state, new)
+
+
+class CreditRepairFacts:
+    """Credit repair (信用修复): reviews on time or late, and the national centre's outcome.
+
+    A review is complete when the re-review is done, or when the initial review refused
+    the application; it was within 1 working day when every review made was on time."""
+
+    def fact(self, state: State, e: StoredEvent) -> Fact | None:
+        d = e.data
+        at: datetime = d["timestamp"]
+        match e.type:
+            case "Applied":
+                state["category"] = str(d["severity"])
+                state["on_time_so_far"] = True
+                return status_change(state, "applied")
+            case "InitiallyReviewed" | "ReReviewed":
+                on_time = state.get("on_time_so_far", True) and at <= d["due"]
+                state["on_time_so_far"] = on_time
+                passed = d["passed"]
+                stage = "initially_reviewed" if e.type == "InitiallyReviewed" else "re_reviewed"
+                complete = e.type == "ReReviewed" or not passed
+                return {
+                    **status_change(state, stage if passed else "refused"),
+                    "on_time": on_time if complete else None,
+                }
+            case "Submitted":
+                return status_change(state, "submitted")
+            case "OutcomeRecorded":
+                return status_change(state, "repaired" if d["repaired"] else "refused")
+            case "Withdrawn":
+                return status_change(state, "withdrawn")
+        return None
+
+
 class CaseFacts:
     name = "case_facts"
-    version = 2
+    version = 3
     tables = (
         "views.case_facts",
         "views.fact_state",
@@ -132,7 +191,11 @@ class CaseFacts:
 
     @cached_property
     def by_type(self) -> dict[str, Callable[[State, StoredEvent], Fact | None]]:
-        return {"Complaint": ComplaintFacts(self.calendar).fact}
+        return {
+            "Complaint": ComplaintFacts(self.calendar).fact,
+            "Commitment": CommitmentFacts().fact,
+            "CreditRepair": CreditRepairFacts().fact,
+        }
 
     async def create(self, conn: asyncpg.Connection) -> None:
         await conn.execute(
@@ -167,7 +230,8 @@ class CaseFacts:
                 acceptance_due timestamptz,
                 handling_due timestamptz,
                 lodged_at timestamptz,
-                transferred_at timestamptz
+                transferred_at timestamptz,
+                on_time_so_far boolean
             );
             CREATE TABLE IF NOT EXISTS views.service_statistics_facts (
                 position bigint PRIMARY KEY,

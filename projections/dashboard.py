@@ -38,14 +38,7 @@ async def complaint_figures(
     conn: asyncpg.Connection, *, start: datetime, end: datetime, status_day: date
 ) -> dict[str, Any]:
     period = (start, end)
-    by_status = {
-        r["status"]: r["n"]
-        for r in await conn.fetch(
-            "SELECT status, sum(net)::bigint AS n FROM views.status_by_day "
-            "WHERE case_type = 'Complaint' AND day <= $1 GROUP BY status HAVING sum(net) <> 0",
-            status_day,
-        )
-    }
+    by_status = await _status_counts(conn, "Complaint", status_day)
 
     async def grouped(column: str, event: str) -> dict[str, int]:
         rows = await conn.fetch(
@@ -194,4 +187,73 @@ async def service_figures(
         "offline": row["offline"],
         "online_share": percent(row["online"], total),
         "offline_share": percent(row["offline"], total),
+    }
+
+
+async def _status_counts(conn: asyncpg.Connection, case_type: str, day: date) -> dict[str, int]:
+    return {
+        r["status"]: r["n"]
+        for r in await conn.fetch(
+            "SELECT status, sum(net)::bigint AS n FROM views.status_by_day "
+            "WHERE case_type = $1 AND day <= $2 GROUP BY status HAVING sum(net) <> 0",
+            case_type,
+            day,
+        )
+    }
+
+
+async def credit_figures(
+    conn: asyncpg.Connection, *, start: datetime, end: datetime, status_day: date
+) -> dict[str, Any]:
+    """Commitments' outcomes and credit repairs' review times and outcomes."""
+    c = await conn.fetchrow(
+        """
+        SELECT count(*) FILTER (WHERE type = 'Committed') AS made,
+               count(*) FILTER (WHERE status_to = 'fulfilled') AS fulfilled,
+               count(*) FILTER (WHERE status_to = 'breached') AS breached,
+               count(*) FILTER (WHERE status_to = 'exempted') AS exempted,
+               count(*) FILTER (WHERE status_to = 'revoked') AS revoked,
+               count(*) FILTER (WHERE status_to = 'overdue') AS went_overdue
+        FROM views.case_facts
+        WHERE case_type = 'Commitment' AND at >= $1 AND at < $2
+        """,
+        start,
+        end,
+    )
+    r = await conn.fetchrow(
+        """
+        SELECT count(*) FILTER (WHERE type = 'Applied') AS applications,
+               count(*) FILTER (WHERE on_time IS NOT NULL) AS reviewed,
+               count(*) FILTER (WHERE on_time) AS reviewed_on_time,
+               count(*) FILTER (WHERE type = 'OutcomeRecorded') AS outcomes,
+               count(*) FILTER (WHERE type = 'OutcomeRecorded' AND status_to = 'repaired')
+                 AS repaired
+        FROM views.case_facts
+        WHERE case_type = 'CreditRepair' AND at >= $1 AND at < $2
+        """,
+        start,
+        end,
+    )
+    settled = c["fulfilled"] + c["breached"] + c["exempted"]
+    return {
+        "commitments": {
+            "made": c["made"],
+            "fulfilled": c["fulfilled"],
+            "breached": c["breached"],
+            "exempted": c["exempted"],
+            "revoked": c["revoked"],
+            "went_overdue": c["went_overdue"],
+            "fulfilled_share": percent(c["fulfilled"], settled),
+            "by_status": await _status_counts(conn, "Commitment", status_day),
+        },
+        "repairs": {
+            "applications": r["applications"],
+            "reviewed": r["reviewed"],
+            "reviewed_within_1_working_day": r["reviewed_on_time"],
+            "review_rate": percent(r["reviewed_on_time"], r["reviewed"]),
+            "outcomes": r["outcomes"],
+            "repaired": r["repaired"],
+            "repaired_rate": percent(r["repaired"], r["outcomes"]),
+            "by_status": await _status_counts(conn, "CreditRepair", status_day),
+        },
     }
