@@ -10,6 +10,7 @@ from api import (
     complaints,
     credit_repairs,
     dashboard,
+    projects,
     service_statistics,
     warnings,
 )
@@ -18,6 +19,7 @@ ROUTERS: list[Router] = [
     complaints.router,
     commitments.router,
     credit_repairs.router,
+    projects.router,
     audit.router,
     dashboard.router,
     dashboard.departments_router,

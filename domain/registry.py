@@ -6,11 +6,14 @@ from domain.cases import CaseType
 from domain.commitment_case import COMMITMENT
 from domain.complaint_case import COMPLAINT
 from domain.credit_repair_case import CREDIT_REPAIR
+from domain.project_case import PROBLEM, PROJECT
 from domain.service_statistics import SERVICE_STATISTICS
 
 ALL_CASE_TYPES: tuple[CaseType, ...] = (
     COMPLAINT,
     COMMITMENT,
     CREDIT_REPAIR,
+    PROJECT,
+    PROBLEM,
     SERVICE_STATISTICS,
 )

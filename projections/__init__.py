@@ -8,11 +8,13 @@ from projections.case_facts import CaseFacts
 from projections.commitment_register import CommitmentRegister
 from projections.complaint_summary import ComplaintSummary
 from projections.credit_repair_register import CreditRepairRegister
+from projections.project_board import ProjectBoard
 
 PROJECTIONS = (
     ComplaintSummary(),
     CommitmentRegister(),
     CreditRepairRegister(),
+    ProjectBoard(),
     AuditTrail(),
     CaseFacts(),
 )

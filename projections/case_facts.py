@@ -174,7 +174,7 @@ class CreditRepairFacts:
 
 class CaseFacts:
     name = "case_facts"
-    version = 3
+    version = 4
     tables = (
         "views.case_facts",
         "views.fact_state",
@@ -297,7 +297,9 @@ class CaseFacts:
             "INSERT INTO views.status_by_day (case_type, day, status, net) VALUES ($1, $2, $3, $4) "
             "ON CONFLICT (case_type, day, status) DO UPDATE "
             "SET net = views.status_by_day.net + EXCLUDED.net",
-            [(*key, n) for key, n in net.items() if n],
+            # Zero nets too: a row exists for every (type, day, status) ever touched, so
+            # the table does not depend on how events were split into batches.
+            [(*key, n) for key, n in net.items()],
         )
 
     async def _service_statistics(

@@ -153,13 +153,13 @@ def test_department_ranking_orders_by_on_time_rate(fresh_client, clock):
 
 def test_warnings_are_yellow_then_red_oldest_first(fresh_client, clock):
     client = fresh_client
-    clock.set(beijing(9, 10))  # Monday: acceptance due Tuesday 17:30
+    clock.set(beijing(9, 10))  # Monday morning: acceptance due Tuesday 17:30
     first = client.post(API, json=lodge_body(credit_code(), title="第一"), headers=CLERK).json()
-    clock.set(beijing(9, 11))
+    clock.set(beijing(9, 18))  # after office close: counts from Tuesday, due Wednesday 17:30
     second = client.post(API, json=lodge_body(credit_code(), title="第二"), headers=CLERK).json()
     headers = {**SUPERVISOR, "X-Min-Position": str(second["position"])}
 
-    clock.set(beijing(9, 12))  # both due by the end of the next working day: yellow
+    clock.set(beijing(9, 19))  # both due by the end of the next working day: yellow
     items = client.get("/api/v1/warnings?case_type=complaint", headers=headers).json()["items"]
     assert [(i["case_id"], i["level"], i["step"]) for i in items] == [
         (first["id"], "due_soon", "acceptance"),
@@ -167,10 +167,20 @@ def test_warnings_are_yellow_then_red_oldest_first(fresh_client, clock):
     ]
     assert items[0]["responsible"] == {"kind": "bureau", "id": "intake"}
 
-    clock.set(beijing(11, 9))  # Wednesday: past due: red
+    clock.set(beijing(11, 9))  # Wednesday morning: the first is red, the second yellow
+    items = client.get("/api/v1/warnings", headers=headers).json()["items"]
+    assert [(i["case_id"], i["level"]) for i in items] == [
+        (first["id"], "overdue"),
+        (second["id"], "due_soon"),
+    ]
+    assert [
+        i["case_id"]
+        for i in client.get("/api/v1/warnings?level=overdue", headers=headers).json()["items"]
+    ] == [first["id"]]
+
+    clock.set(beijing(12, 9))  # Thursday: both red, oldest deadline first
     items = client.get("/api/v1/warnings?level=overdue", headers=headers).json()["items"]
     assert [i["case_id"] for i in items] == [first["id"], second["id"]]
-    assert {i["level"] for i in items} == {"overdue"}
 
     # Accepted and transferred: the step changes, so does who must act.
     client.post(f"{API}/{first['id']}/accept", json={}, headers=CLERK)

@@ -1,0 +1,438 @@
+"""Major projects under service and the problems raised for them (DOMAIN.md, "Major
+project and its problems").
+
+A `Project` is registered once and stays active; it is classified and reclassified over
+time (the history of its class is kept), and gets a task force (专班), a chief service
+officer (首席服务员) and a contact leader (领导联系). A `ProjectProblem` is raised for one
+project, coordinated by the project's service officer, may be escalated to the contact
+leader, and ends resolved or unresolvable; a supervisor may reopen it.
+
+As in domain/complaint.py: each public method is a command that checks the rules and
+raises a named error, or records exactly one event through an `_on_...` method that only
+changes state. Time and deadlines are passed in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID, uuid4
+
+import msgspec
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import MoveNotAllowed
+from domain.values import Actor, Role
+
+
+class Classification(StrEnum):
+    NEVER_STOPPED = "never_stopped"  # 未停工
+    RESUMED = "resumed"  # 已开复工
+    PLANNING_TO_RESUME = "planning_to_resume"  # 拟开复工
+    NEWLY_SIGNED = "newly_signed"  # 新签约
+
+
+class ProblemCategory(StrEnum):
+    LAND = "land"
+    APPROVAL = "approval"
+    FINANCING = "financing"
+    LABOUR = "labour"
+    LOGISTICS = "logistics"
+    SUPPLIES = "supplies"
+    OTHER = "other"
+
+
+class CoordinationRole(StrEnum):
+    """The five roles a chief service officer plays (协调员、信息员、联络员、服务员、监督员)."""
+
+    COORDINATOR = "coordinator"
+    INFORMER = "informer"
+    LIAISON = "liaison"
+    SERVICE_OFFICER = "service_officer"
+    SUPERVISOR = "supervisor"
+
+
+class ProjectStatus(StrEnum):
+    ACTIVE = "active"
+
+
+class ProblemStatus(StrEnum):
+    OPEN = "open"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+    UNRESOLVABLE = "unresolvable"
+
+
+OPEN_PROBLEM_STATUSES = frozenset({ProblemStatus.OPEN, ProblemStatus.ESCALATED})
+ENDED_PROBLEM_STATUSES = frozenset({ProblemStatus.RESOLVED, ProblemStatus.UNRESOLVABLE})
+
+
+class Investor(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The enterprise investing in a project."""
+
+    name: str
+    credit_code: str
+
+
+class ClassificationEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A project's class from `at` on (until the next entry)."""
+
+    classification: Classification
+    at: datetime
+
+
+class CoordinationNote(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    role: CoordinationRole
+    text: str
+    by: str
+    at: datetime
+
+
+# Which roles may ever make each move (checked before the case is even looked up).
+# A service officer acts only on the projects it currently serves: visibility
+# (domain/project_case.py) makes every other project unknown to it.
+PROJECT_MOVE_ROLES: dict[str, frozenset[Role]] = {
+    "register": frozenset({Role.CLERK, Role.SUPERVISOR}),
+    "classify": frozenset({Role.CLERK, Role.SUPERVISOR, Role.SERVICE_OFFICER}),
+    "assign-task-force": frozenset({Role.SUPERVISOR}),
+    "assign-officer": frozenset({Role.SUPERVISOR}),
+    "assign-leader": frozenset({Role.SUPERVISOR}),
+}
+
+# A project stays active: every move is always open to it (the table is here so that
+# projects answer the same questions as every other case type).
+PROJECT_MOVE_FROM: dict[str, frozenset[ProjectStatus]] = {
+    "classify": frozenset({ProjectStatus.ACTIVE}),
+    "assign-task-force": frozenset({ProjectStatus.ACTIVE}),
+    "assign-officer": frozenset({ProjectStatus.ACTIVE}),
+    "assign-leader": frozenset({ProjectStatus.ACTIVE}),
+}
+
+PROBLEM_MOVE_ROLES: dict[str, frozenset[Role]] = {
+    "raise": frozenset({Role.ENTERPRISE, Role.SERVICE_OFFICER, Role.CLERK}),
+    "note": frozenset({Role.SERVICE_OFFICER}),
+    "escalate": frozenset({Role.SERVICE_OFFICER, Role.SUPERVISOR}),
+    "resolve": frozenset({Role.SERVICE_OFFICER, Role.SUPERVISOR}),
+    "declare-unresolvable": frozenset({Role.SERVICE_OFFICER, Role.SUPERVISOR}),
+    "reopen": frozenset({Role.SUPERVISOR}),
+}
+
+PROBLEM_MOVE_FROM: dict[str, frozenset[ProblemStatus]] = {
+    "note": OPEN_PROBLEM_STATUSES,
+    "escalate": frozenset({ProblemStatus.OPEN}),
+    "resolve": OPEN_PROBLEM_STATUSES,
+    "declare-unresolvable": OPEN_PROBLEM_STATUSES,
+    "reopen": ENDED_PROBLEM_STATUSES,
+}
+
+NO_LEADER = "the project has no contact leader to escalate to"
+
+
+class Project(Aggregate):
+    """A major project under the bureau's service."""
+
+    name: str
+    investor: Investor
+    city: str
+    investment_cny: Decimal
+    sector: str
+    status: ProjectStatus
+    registered_by: Actor
+    registered_at: datetime
+    classification: Classification | None
+    classification_history: list[ClassificationEntry]
+    task_force: str | None
+    officer_id: str | None
+    leader: str | None
+    last_reason: str | None
+
+    class Event(Aggregate.Event):
+        """Every project event names its actor; `timestamp` is the time passed in."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        return uuid4()
+
+    @event("Registered")
+    def __init__(
+        self,
+        *,
+        actor: Actor,
+        timestamp: datetime,
+        name: str,
+        investor: Investor,
+        city: str,
+        investment_cny: Decimal,
+        sector: str,
+        classification: Classification | None,
+    ) -> None:
+        self.name = name
+        self.investor = investor
+        self.city = city
+        self.investment_cny = investment_cny
+        self.sector = sector
+        self.status = ProjectStatus.ACTIVE
+        self.registered_by = actor
+        self.registered_at = timestamp
+        self.classification = classification
+        self.classification_history = (
+            [] if classification is None else [ClassificationEntry(classification, timestamp)]
+        )
+        self.task_force = None
+        self.officer_id = None
+        self.leader = None
+        self.last_reason = None
+
+    def _require(self, move: str) -> None:
+        if self.status not in PROJECT_MOVE_FROM[move]:
+            raise MoveNotAllowed(move, self.status)
+
+    # --- commands ------------------------------------------------------------------
+
+    def classify(
+        self, actor: Actor, at: datetime, *, classification: Classification, note: str | None
+    ) -> None:
+        self._require("classify")
+        if classification == self.classification:
+            raise MoveNotAllowed(
+                "classify", self.status, f"the project is already {classification}"
+            )
+        self._on_reclassified(
+            actor=actor,
+            timestamp=at,
+            previous=self.classification,
+            classification=classification,
+            note=note,
+        )
+
+    def assign_task_force(
+        self, actor: Actor, at: datetime, *, task_force: str, note: str | None
+    ) -> None:
+        self._require("assign-task-force")
+        if task_force == self.task_force:
+            raise MoveNotAllowed(
+                "assign-task-force", self.status, "that task force is already assigned"
+            )
+        self._on_task_force_assigned(
+            actor=actor, timestamp=at, previous=self.task_force, task_force=task_force, note=note
+        )
+
+    def assign_officer(
+        self, actor: Actor, at: datetime, *, officer_id: str, note: str | None
+    ) -> None:
+        self._require("assign-officer")
+        if officer_id == self.officer_id:
+            raise MoveNotAllowed(
+                "assign-officer", self.status, "that officer already serves the project"
+            )
+        self._on_officer_assigned(
+            actor=actor, timestamp=at, previous=self.officer_id, officer_id=officer_id, note=note
+        )
+
+    def assign_leader(self, actor: Actor, at: datetime, *, leader: str, note: str | None) -> None:
+        self._require("assign-leader")
+        if leader == self.leader:
+            raise MoveNotAllowed("assign-leader", self.status, "that leader is already assigned")
+        self._on_leader_assigned(
+            actor=actor, timestamp=at, previous=self.leader, leader=leader, note=note
+        )
+
+    # --- events: state changes only ------------------------------------------------
+
+    @event("Reclassified")
+    def _on_reclassified(
+        self,
+        actor: Actor,
+        timestamp: datetime,
+        previous: Classification | None,
+        classification: Classification,
+        note: str | None,
+    ) -> None:
+        self.classification = classification
+        self.classification_history = [
+            *self.classification_history,
+            ClassificationEntry(classification, timestamp),
+        ]
+        self.last_reason = note
+
+    @event("TaskForceAssigned")
+    def _on_task_force_assigned(
+        self,
+        actor: Actor,
+        timestamp: datetime,
+        previous: str | None,
+        task_force: str,
+        note: str | None,
+    ) -> None:
+        self.task_force = task_force
+        self.last_reason = note
+
+    @event("OfficerAssigned")
+    def _on_officer_assigned(
+        self,
+        actor: Actor,
+        timestamp: datetime,
+        previous: str | None,
+        officer_id: str,
+        note: str | None,
+    ) -> None:
+        self.officer_id = officer_id
+        self.last_reason = note
+
+    @event("LeaderAssigned")
+    def _on_leader_assigned(
+        self, actor: Actor, timestamp: datetime, previous: str | None, leader: str, note: str | None
+    ) -> None:
+        self.leader = leader
+        self.last_reason = note
+
+
+class ProjectProblem(Aggregate):
+    """A problem raised for one project, from raising to resolved or unresolvable."""
+
+    project_id: UUID
+    investor_credit_code: str  # a copy of the project's, which never changes
+    category: ProblemCategory
+    description: str
+    raised_by: Actor
+    raised_at: datetime
+    status: ProblemStatus
+    working_days: int
+    due_at: datetime | None
+    notes: list[CoordinationNote]
+    escalated: bool  # ever escalated (stays true once it was)
+    escalated_to: str | None
+    escalated_at: datetime | None
+    solution: str | None
+    resolved_at: datetime | None
+    unresolvable_reason: str | None
+    closed_at: datetime | None  # when it was resolved or declared unresolvable
+    reopen_count: int
+    last_reason: str | None
+
+    class Event(Aggregate.Event):
+        """Every problem event names its actor; `timestamp` is the time passed in."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        return uuid4()
+
+    @event("Raised")
+    def __init__(
+        self,
+        *,
+        actor: Actor,
+        timestamp: datetime,
+        project_id: UUID,
+        investor_credit_code: str,
+        category: ProblemCategory,
+        description: str,
+        working_days: int,
+        due: datetime,
+    ) -> None:
+        self.project_id = project_id
+        self.investor_credit_code = investor_credit_code
+        self.category = category
+        self.description = description
+        self.raised_by = actor
+        self.raised_at = timestamp
+        self.status = ProblemStatus.OPEN
+        self.working_days = working_days
+        self.due_at = due
+        self.notes = []
+        self.escalated = False
+        self.escalated_to = None
+        self.escalated_at = None
+        self.solution = None
+        self.resolved_at = None
+        self.unresolvable_reason = None
+        self.closed_at = None
+        self.reopen_count = 0
+        self.last_reason = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_PROBLEM_STATUSES
+
+    def _require(self, move: str) -> None:
+        if self.status not in PROBLEM_MOVE_FROM[move]:
+            raise MoveNotAllowed(move, self.status)
+
+    # --- commands ------------------------------------------------------------------
+
+    def note(self, actor: Actor, at: datetime, *, role: CoordinationRole, text: str) -> None:
+        self._require("note")
+        self._on_noted(actor=actor, timestamp=at, role=role, text=text)
+
+    def escalate(self, actor: Actor, at: datetime, *, reason: str, leader: str | None) -> None:
+        """`leader`: the project's contact leader now (None when it has none)."""
+        self._require("escalate")
+        if leader is None:
+            raise MoveNotAllowed("escalate", self.status, NO_LEADER)
+        self._on_escalated(actor=actor, timestamp=at, reason=reason, leader=leader)
+
+    def resolve(self, actor: Actor, at: datetime, *, solution: str) -> None:
+        self._require("resolve")
+        self._on_resolved(actor=actor, timestamp=at, solution=solution)
+
+    def declare_unresolvable(self, actor: Actor, at: datetime, *, reason: str) -> None:
+        self._require("declare-unresolvable")
+        self._on_declared_unresolvable(actor=actor, timestamp=at, reason=reason)
+
+    def reopen(
+        self, actor: Actor, at: datetime, *, reason: str, working_days: int, due: datetime
+    ) -> None:
+        self._require("reopen")
+        self._on_reopened(
+            actor=actor, timestamp=at, reason=reason, working_days=working_days, due=due
+        )
+
+    # --- events: state changes only ------------------------------------------------
+
+    @event("Noted")
+    def _on_noted(
+        self, actor: Actor, timestamp: datetime, role: CoordinationRole, text: str
+    ) -> None:
+        self.notes = [
+            *self.notes,
+            CoordinationNote(role=role, text=text, by=actor.id, at=timestamp),
+        ]
+
+    @event("Escalated")
+    def _on_escalated(self, actor: Actor, timestamp: datetime, reason: str, leader: str) -> None:
+        self.status = ProblemStatus.ESCALATED
+        self.escalated = True
+        self.escalated_to = leader
+        self.escalated_at = timestamp
+        self.last_reason = reason
+
+    @event("Resolved")
+    def _on_resolved(self, actor: Actor, timestamp: datetime, solution: str) -> None:
+        self.status = ProblemStatus.RESOLVED
+        self.solution = solution
+        self.resolved_at = timestamp
+        self.closed_at = timestamp
+        self.due_at = None
+
+    @event("DeclaredUnresolvable")
+    def _on_declared_unresolvable(self, actor: Actor, timestamp: datetime, reason: str) -> None:
+        self.status = ProblemStatus.UNRESOLVABLE
+        self.unresolvable_reason = reason
+        self.closed_at = timestamp
+        self.due_at = None
+        self.last_reason = reason
+
+    @event("Reopened")
+    def _on_reopened(
+        self, actor: Actor, timestamp: datetime, reason: str, working_days: int, due: datetime
+    ) -> None:
+        self.status = ProblemStatus.OPEN
+        self.working_days = working_days
+        self.due_at = due
+        self.solution = None
+        self.resolved_at = None
+        self.unresolvable_reason = None
+        self.closed_at = None
+        self.reopen_count += 1
+        self.last_reason = reason

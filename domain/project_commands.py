@@ -1,0 +1,127 @@
+"""Commands on projects and their problems: the request bodies, validated at the edge.
+
+Checks msgspec cannot express as `Meta` (a positive amount of yuan) raise ValueError
+from `__post_init__` with the field's name first, so the 422 names the field.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from domain.commands import Command, LongText, Reason, ShortText, WorkingDays
+from domain.credit_code import InvalidCreditCode, validate_credit_code
+from domain.project import Classification, CoordinationRole, ProblemCategory
+
+# 10^15 yuan is far above any project; the bound keeps Decimal arithmetic exact.
+MAX_INVESTMENT_CNY = Decimal(10) ** 15
+FEN = Decimal("0.01")
+
+
+class InvestorIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: ShortText
+    credit_code: Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
+
+    def __post_init__(self) -> None:
+        try:
+            validate_credit_code(self.credit_code)
+        except InvalidCreditCode as e:
+            # msgspec reports this with the field's path ($.investor.credit_code)
+            raise ValueError(f"credit_code: {e}") from None
+
+
+def investment_in_yuan(amount: Decimal) -> Decimal:
+    """The amount to two decimal places (fen); ValueError naming the rule otherwise."""
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError("investment_cny: must be a positive amount of yuan")
+    if amount >= MAX_INVESTMENT_CNY:
+        raise ValueError(f"investment_cny: must be less than {MAX_INVESTMENT_CNY:,} yuan")
+    if amount != amount.quantize(FEN):
+        raise ValueError("investment_cny: at most two decimal places (fen)")
+    return amount.quantize(FEN)
+
+
+class RegisterProject(Command):
+    name: ShortText
+    investor: InvestorIn
+    city: ShortText
+    investment_cny: Decimal  # a JSON number or a decimal string, in yuan
+    sector: ShortText
+    classification: Classification | None = None
+
+    def __post_init__(self) -> None:
+        self.investment_cny = investment_in_yuan(self.investment_cny)
+
+
+class Classify(Command):
+    classification: Classification
+    note: Reason | None = None
+
+
+class AssignTaskForce(Command):
+    task_force: ShortText
+    note: Reason | None = None
+
+
+class AssignOfficer(Command):
+    officer_id: ShortText  # the service officer's user id (the `sub` of its token)
+    note: Reason | None = None
+
+
+class AssignLeader(Command):
+    leader: ShortText
+    note: Reason | None = None
+
+
+PROJECT_MOVES: dict[str, type[Command]] = {
+    "classify": Classify,
+    "assign-task-force": AssignTaskForce,
+    "assign-officer": AssignOfficer,
+    "assign-leader": AssignLeader,
+}
+
+
+class RaiseProblemIn(Command):
+    """The body of POST /projects/{id}/problems (the project comes from the path)."""
+
+    category: ProblemCategory
+    description: LongText
+    working_days: WorkingDays | None = None
+
+
+class RaiseProblem(RaiseProblemIn, kw_only=True):
+    project_id: UUID
+
+
+class Note(Command):
+    role: CoordinationRole
+    text: LongText
+
+
+class Escalate(Command):
+    reason: Reason
+
+
+class Resolve(Command):
+    solution: LongText
+
+
+class DeclareUnresolvable(Command):
+    reason: Reason
+
+
+class Reopen(Command):
+    reason: Reason
+    working_days: WorkingDays | None = None
+
+
+PROBLEM_MOVES: dict[str, type[Command]] = {
+    "note": Note,
+    "escalate": Escalate,
+    "resolve": Resolve,
+    "declare-unresolvable": DeclareUnresolvable,
+    "reopen": Reopen,
+}

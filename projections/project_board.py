@@ -1,0 +1,383 @@
+"""View `project_board`: every project with its class, task force, officer and problem
+counts (views.project_board), and one row per problem (views.project_problems).
+
+Each batch loads the rows it touches (the problems of the batch, then their projects and
+the batch's projects), folds the events into them in notification order in Python, and
+writes each table back with one multi-row upsert. A problem's move changes its project's
+counts: the problem leaves the count of its old status bucket for the new one.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from domain.project import ProblemStatus
+from domain.values import Actor, Role
+from projections.runner import StoredEvent
+
+PROJECT_COLUMNS = (
+    "id",
+    "version",
+    "position",
+    "name",
+    "investor_name",
+    "investor_credit_code",
+    "city",
+    "sector",
+    "investment_cny",
+    "classification",
+    "task_force",
+    "officer_id",
+    "leader",
+    "open_problems",
+    "resolved_problems",
+    "unresolvable_problems",
+    "reclassified",
+    "registered_at",
+    "updated_at",
+)
+
+PROBLEM_COLUMNS = (
+    "id",
+    "version",
+    "position",
+    "project_id",
+    "category",
+    "description",
+    "status",
+    "due_at",
+    "raised_at",
+    "resolved_at",
+    "closed_at",
+    "escalated",
+    "notes",
+    "reopen_count",
+    "updated_at",
+)
+
+Row = dict[str, Any]
+
+# The project_board column that counts problems in each status.
+COUNT_COLUMN: dict[str, str] = {
+    ProblemStatus.OPEN.value: "open_problems",
+    ProblemStatus.ESCALATED.value: "open_problems",
+    ProblemStatus.RESOLVED.value: "resolved_problems",
+    ProblemStatus.UNRESOLVABLE.value: "unresolvable_problems",
+}
+
+
+def _value(enum_or_none: Any) -> str | None:
+    return None if enum_or_none is None else str(enum_or_none)
+
+
+# --- project events ------------------------------------------------------------------
+
+
+def _registered(row: Row, e: StoredEvent) -> None:
+    d = e.data
+    row.update(
+        id=e.case_id,
+        name=d["name"],
+        investor_name=d["investor"].name,
+        investor_credit_code=d["investor"].credit_code,
+        city=d["city"],
+        sector=d["sector"],
+        investment_cny=d["investment_cny"],
+        classification=_value(d["classification"]),
+        task_force=None,
+        officer_id=None,
+        leader=None,
+        open_problems=0,
+        resolved_problems=0,
+        unresolvable_problems=0,
+        reclassified=0,
+        registered_at=d["timestamp"],
+    )
+
+
+def _reclassified(row: Row, e: StoredEvent) -> None:
+    row["classification"] = _value(e.data["classification"])
+    if e.data["previous"] is not None:  # a first classification is no change of class
+        row["reclassified"] += 1
+
+
+def _assigned(column: str, field: str) -> Callable[[Row, StoredEvent], None]:
+    def apply(row: Row, e: StoredEvent) -> None:
+        row[column] = e.data[field]
+
+    return apply
+
+
+PROJECT_HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
+    "Registered": _registered,
+    "Reclassified": _reclassified,
+    "TaskForceAssigned": _assigned("task_force", "task_force"),
+    "OfficerAssigned": _assigned("officer_id", "officer_id"),
+    "LeaderAssigned": _assigned("leader", "leader"),
+}
+
+
+# --- problem events ------------------------------------------------------------------
+
+
+def _raised(row: Row, e: StoredEvent) -> None:
+    d = e.data
+    row.update(
+        id=e.case_id,
+        project_id=d["project_id"],
+        category=str(d["category"]),
+        description=d["description"],
+        status=ProblemStatus.OPEN.value,
+        due_at=d["due"],
+        raised_at=d["timestamp"],
+        resolved_at=None,
+        closed_at=None,
+        escalated=False,
+        notes=0,
+        reopen_count=0,
+    )
+
+
+def _noted(row: Row, e: StoredEvent) -> None:
+    row["notes"] += 1
+
+
+def _escalated(row: Row, e: StoredEvent) -> None:
+    row.update(status=ProblemStatus.ESCALATED.value, escalated=True)
+
+
+def _resolved(row: Row, e: StoredEvent) -> None:
+    at = e.data["timestamp"]
+    row.update(status=ProblemStatus.RESOLVED.value, due_at=None, resolved_at=at, closed_at=at)
+
+
+def _declared_unresolvable(row: Row, e: StoredEvent) -> None:
+    row.update(status=ProblemStatus.UNRESOLVABLE.value, due_at=None, closed_at=e.data["timestamp"])
+
+
+def _reopened(row: Row, e: StoredEvent) -> None:
+    row.update(
+        status=ProblemStatus.OPEN.value,
+        due_at=e.data["due"],
+        resolved_at=None,
+        closed_at=None,
+        reopen_count=row["reopen_count"] + 1,
+    )
+
+
+PROBLEM_HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
+    "Raised": _raised,
+    "Noted": _noted,
+    "Escalated": _escalated,
+    "Resolved": _resolved,
+    "DeclaredUnresolvable": _declared_unresolvable,
+    "Reopened": _reopened,
+}
+
+
+class ProjectBoard:
+    name = "project_board"
+    tables = ("views.project_board", "views.project_problems")
+
+    async def create(self, conn: asyncpg.Connection) -> None:
+        await conn.execute(
+            """
+            CREATE TABLE IF NOT EXISTS views.project_board (
+                id uuid PRIMARY KEY,
+                version bigint NOT NULL,
+                position bigint NOT NULL,
+                name text NOT NULL,
+                investor_name text NOT NULL,
+                investor_credit_code text NOT NULL,
+                city text NOT NULL,
+                sector text NOT NULL,
+                investment_cny numeric(19, 2) NOT NULL,
+                classification text,
+                task_force text,
+                officer_id text,
+                leader text,
+                open_problems integer NOT NULL,
+                resolved_problems integer NOT NULL,
+                unresolvable_problems integer NOT NULL,
+                reclassified integer NOT NULL,
+                registered_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS project_board_newest
+                ON views.project_board (registered_at DESC, id DESC);
+            CREATE INDEX IF NOT EXISTS project_board_investor
+                ON views.project_board (investor_credit_code, registered_at DESC, id DESC);
+            CREATE INDEX IF NOT EXISTS project_board_officer
+                ON views.project_board (officer_id, registered_at DESC, id DESC);
+            CREATE INDEX IF NOT EXISTS project_board_class
+                ON views.project_board (classification, registered_at DESC, id DESC);
+            CREATE TABLE IF NOT EXISTS views.project_problems (
+                id uuid PRIMARY KEY,
+                version bigint NOT NULL,
+                position bigint NOT NULL,
+                project_id uuid NOT NULL,
+                category text NOT NULL,
+                description text NOT NULL,
+                status text NOT NULL,
+                due_at timestamptz,
+                raised_at timestamptz NOT NULL,
+                resolved_at timestamptz,
+                closed_at timestamptz,
+                escalated boolean NOT NULL,
+                notes integer NOT NULL,
+                reopen_count integer NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS project_problems_project
+                ON views.project_problems (project_id, raised_at DESC, id DESC);
+            CREATE INDEX IF NOT EXISTS project_problems_due
+                ON views.project_problems (due_at) WHERE due_at IS NOT NULL;
+            """
+        )
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
+        mine = [e for e in events if e.case_type in ("Project", "ProjectProblem")]
+        if not mine:
+            return
+        problem_ids = list({e.case_id for e in mine if e.case_type == "ProjectProblem"})
+        problems: dict[UUID, Row] = {
+            r["id"]: dict(r)
+            for r in await conn.fetch(
+                "SELECT * FROM views.project_problems WHERE id = ANY($1::uuid[])", problem_ids
+            )
+        }
+        project_ids = {e.case_id for e in mine if e.case_type == "Project"}
+        project_ids |= {r["project_id"] for r in problems.values()}
+        project_ids |= {e.data["project_id"] for e in mine if e.type == "Raised"}
+        projects: dict[UUID, Row] = {
+            r["id"]: dict(r)
+            for r in await conn.fetch(
+                "SELECT * FROM views.project_board WHERE id = ANY($1::uuid[])", list(project_ids)
+            )
+        }
+        for e in mine:
+            at = e.data["timestamp"]
+            if e.case_type == "Project":
+                project = projects.setdefault(e.case_id, {})
+                PROJECT_HANDLERS[e.type](project, e)
+                project["version"] = e.version
+            else:
+                problem = problems.setdefault(e.case_id, {})
+                before = COUNT_COLUMN.get(problem.get("status", ""))
+                PROBLEM_HANDLERS[e.type](problem, e)
+                problem.update(version=e.version, position=e.position, updated_at=at)
+                # A problem is always raised after its project (notification order), so
+                # the project's row is in the view or earlier in this batch.
+                project = projects[problem["project_id"]]
+                after = COUNT_COLUMN[problem["status"]]
+                if before != after:
+                    if before is not None:
+                        project[before] -= 1
+                    project[after] += 1
+            project.update(position=e.position, updated_at=at)
+        await conn.executemany(
+            _upsert("views.project_board", PROJECT_COLUMNS),
+            [tuple(row[c] for c in PROJECT_COLUMNS) for row in projects.values()],
+        )
+        if problems:
+            await conn.executemany(
+                _upsert("views.project_problems", PROBLEM_COLUMNS),
+                [tuple(row[c] for c in PROBLEM_COLUMNS) for row in problems.values()],
+            )
+
+
+def _upsert(table: str, columns: Sequence[str]) -> str:
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(f'${i}' for i in range(1, len(columns) + 1))}) "
+        f"ON CONFLICT (id) DO UPDATE SET "
+        + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "id")
+    )
+
+
+# --- the list queries ----------------------------------------------------------------
+
+
+def encode_cursor(at: datetime, row_id: UUID) -> str:
+    raw = f"{at.isoformat()}|{row_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    """Raises ValueError on a cursor this API did not make."""
+    padded = cursor + "=" * (-len(cursor) % 4)
+    at, row_id = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+    return datetime.fromisoformat(at), UUID(row_id)
+
+
+async def list_projects(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    *,
+    classification: str | None = None,
+    city: str | None = None,
+    has_open_problems: bool | None = None,
+    limit: int = 50,
+    cursor: tuple[datetime, UUID] | None = None,
+) -> list[Row]:
+    """Newest first, filtered, limited to what the actor may see."""
+    where = ["TRUE"]
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if actor.role is Role.ENTERPRISE:
+        where.append(f"investor_credit_code = {arg(actor.org)}")
+    elif actor.role is Role.SERVICE_OFFICER:
+        where.append(f"officer_id = {arg(actor.id)}")
+    if classification:
+        where.append(f"classification = {arg(classification)}")
+    if city:
+        where.append(f"city = {arg(city)}")
+    if has_open_problems is True:
+        where.append("open_problems > 0")
+    elif has_open_problems is False:
+        where.append("open_problems = 0")
+    if cursor:
+        where.append(f"(registered_at, id) < ({arg(cursor[0])}, {arg(cursor[1])})")
+    sql = (
+        "SELECT * FROM views.project_board WHERE "
+        + " AND ".join(where)
+        + f" ORDER BY registered_at DESC, id DESC LIMIT {arg(limit)}"
+    )
+    return [dict(r) for r in await conn.fetch(sql, *args)]
+
+
+async def list_problems(
+    conn: asyncpg.Connection,
+    project_id: UUID,
+    *,
+    status: str | None = None,
+    limit: int = 50,
+    cursor: tuple[datetime, UUID] | None = None,
+) -> list[Row]:
+    """One project's problems, newest first (the caller checked the project is visible)."""
+    rows = await conn.fetch(
+        """
+        SELECT * FROM views.project_problems
+        WHERE project_id = $1
+          AND ($2::text IS NULL OR status = $2)
+          AND ($3::timestamptz IS NULL OR (raised_at, id) < ($3, $4::uuid))
+        ORDER BY raised_at DESC, id DESC
+        LIMIT $5
+        """,
+        project_id,
+        status,
+        cursor[0] if cursor else None,
+        cursor[1] if cursor else None,
+        limit,
+    )
+    return [dict(r) for r in rows]
