@@ -20,6 +20,7 @@ from projections.dashboard import (
     credit_figures,
     day_bounds,
     department_ranking,
+    project_figures,
     service_figures,
 )
 
@@ -55,6 +56,7 @@ async def dashboard(
             "complaints": await complaint_figures(
                 conn, start=start, end=end, status_day=status_day
             ),
+            "projects": await project_figures(conn, start=start, end=end, status_day=status_day),
             "credit": await credit_figures(conn, start=start, end=end, status_day=status_day),
             "service_items": await service_figures(
                 conn, first=first, last=last, recorded_before=known_by

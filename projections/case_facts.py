@@ -26,11 +26,12 @@ from projections.runner import StoredEvent
 
 FACT_COLUMNS = (
     "position", "case_id", "case_type", "type", "at", "day", "kind", "channel", "category",
-    "department", "status_from", "status_to", "on_time", "working_days", "rating",
+    "department", "status_from", "status_to", "on_time", "working_days", "rating", "subject",
 )  # fmt: skip
 STATE_COLUMNS = (
     "case_id", "case_type", "kind", "channel", "category", "department", "status",
     "acceptance_due", "handling_due", "lodged_at", "transferred_at", "on_time_so_far",
+    "subject",
 )  # fmt: skip
 
 State = dict[str, Any]
@@ -172,9 +173,57 @@ class CreditRepairFacts:
         return None
 
 
+class ProjectFacts:
+    """Major projects: the class (kept as the project's "status", so counts by class
+    as of any day come from status_by_day), and each assignment with who or what."""
+
+    def fact(self, state: State, e: StoredEvent) -> Fact | None:
+        d = e.data
+        match e.type:
+            case "Registered":
+                state["category"] = d["sector"]
+                state["kind"] = d["city"]
+                return (
+                    {}
+                    if d["classification"] is None
+                    else status_change(state, str(d["classification"]))
+                )
+            case "Reclassified":
+                return status_change(state, str(d["classification"]))
+            case "TaskForceAssigned":
+                return {"subject": d["task_force"]}
+            case "OfficerAssigned":
+                return {"subject": d["officer_id"]}
+            case "LeaderAssigned":
+                return {"subject": d["leader"]}
+        return None
+
+
+class ProblemFacts:
+    """A project's problems: raised, coordinated (notes, escalation), resolved or not.
+    `subject` is the project's id."""
+
+    STATUS_AFTER: ClassVar[dict[str, str]] = {
+        "Raised": "open",
+        "Escalated": "escalated",
+        "Resolved": "resolved",
+        "DeclaredUnresolvable": "unresolvable",
+        "Reopened": "open",
+    }
+
+    def fact(self, state: State, e: StoredEvent) -> Fact | None:
+        if e.type == "Raised":
+            state["subject"] = str(e.data["project_id"])
+            state["category"] = str(e.data["category"])
+        if e.type == "Noted":
+            return {}
+        new = self.STATUS_AFTER.get(e.type)
+        return None if new is None else status_change(state, new)
+
+
 class CaseFacts:
     name = "case_facts"
-    version = 4
+    version = 5
     tables = (
         "views.case_facts",
         "views.fact_state",
@@ -195,6 +244,8 @@ class CaseFacts:
             "Complaint": ComplaintFacts(self.calendar).fact,
             "Commitment": CommitmentFacts().fact,
             "CreditRepair": CreditRepairFacts().fact,
+            "Project": ProjectFacts().fact,
+            "ProjectProblem": ProblemFacts().fact,
         }
 
     async def create(self, conn: asyncpg.Connection) -> None:
@@ -215,7 +266,8 @@ class CaseFacts:
                 status_to text,
                 on_time boolean,
                 working_days double precision,
-                rating text
+                rating text,
+                subject text
             );
             CREATE INDEX IF NOT EXISTS case_facts_period
                 ON views.case_facts (case_type, type, at);
@@ -231,7 +283,8 @@ class CaseFacts:
                 handling_due timestamptz,
                 lodged_at timestamptz,
                 transferred_at timestamptz,
-                on_time_so_far boolean
+                on_time_so_far boolean,
+                subject text
             );
             CREATE TABLE IF NOT EXISTS views.service_statistics_facts (
                 position bigint PRIMARY KEY,
@@ -277,7 +330,10 @@ class CaseFacts:
             at: datetime = e.data["timestamp"]
             day = at.astimezone(tz).date()
             row = {
-                **{c: state.get(c) for c in ("kind", "channel", "category", "department")},
+                **{
+                    c: state.get(c)
+                    for c in ("kind", "channel", "category", "department", "subject")
+                },
                 **fact,
                 "position": e.position, "case_id": e.case_id, "case_type": e.case_type,
                 "type": e.type, "at": at, "day": day,

@@ -257,3 +257,82 @@ async def credit_figures(
             "by_status": await _status_counts(conn, "CreditRepair", status_day),
         },
     }
+
+
+CLASSES = ("never_stopped", "resumed", "planning_to_resume", "newly_signed")
+
+
+async def project_figures(
+    conn: asyncpg.Connection, *, start: datetime, end: datetime, status_day: date
+) -> dict[str, Any]:
+    """Projects as they stood at the end (classes, leader contacts, task forces, chief
+    service officers) and their problems over the period."""
+    by_class = await _status_counts(conn, "Project", status_day)
+    classified = sum(by_class.get(c, 0) for c in CLASSES)
+    stock = await conn.fetchrow(
+        """
+        WITH current AS (
+          SELECT DISTINCT ON (case_id, type) case_id, type, subject
+          FROM views.case_facts
+          WHERE case_type = 'Project' AND at < $1
+            AND type IN ('TaskForceAssigned', 'OfficerAssigned', 'LeaderAssigned')
+          ORDER BY case_id, type, at DESC, position DESC
+        )
+        SELECT
+          count(*) FILTER (WHERE type = 'LeaderAssigned') AS with_leader,
+          count(DISTINCT subject) FILTER (WHERE type = 'TaskForceAssigned') AS task_forces,
+          count(DISTINCT subject) FILTER (WHERE type = 'OfficerAssigned') AS officers
+        FROM current
+        """,
+        end,
+    )
+    registered = await conn.fetchval(
+        "SELECT count(*) FROM views.case_facts "
+        "WHERE case_type = 'Project' AND type = 'Registered' AND at < $1",
+        end,
+    )
+    flow = await conn.fetchrow(
+        """
+        SELECT count(*) FILTER (WHERE type = 'Raised') AS raised,
+               count(DISTINCT case_id) FILTER (WHERE type IN ('Noted', 'Escalated', 'Resolved'))
+                 AS coordinated,
+               count(*) FILTER (WHERE type = 'Escalated') AS escalated,
+               count(*) FILTER (WHERE type = 'Resolved') AS resolved,
+               count(*) FILTER (WHERE type = 'DeclaredUnresolvable') AS unresolvable
+        FROM views.case_facts
+        WHERE case_type = 'ProjectProblem' AND at >= $1 AND at < $2
+        """,
+        start,
+        end,
+    )
+    projects_served = await conn.fetchrow(
+        """
+        SELECT count(DISTINCT subject) FILTER (WHERE type IN ('Noted', 'Escalated', 'Resolved'))
+                 AS coordinated,
+               count(DISTINCT subject) FILTER (WHERE type = 'Resolved') AS resolved
+        FROM views.case_facts
+        WHERE case_type = 'ProjectProblem' AND at < $1
+        """,
+        end,
+    )
+    return {
+        "registered": registered,
+        "by_class": {c: by_class.get(c, 0) for c in CLASSES},
+        "class_share": {c: percent(by_class.get(c, 0), classified) for c in CLASSES},
+        "resumption_rate": percent(
+            by_class.get("resumed", 0) + by_class.get("never_stopped", 0), classified
+        ),
+        "with_leader_contact": stock["with_leader"],
+        "task_forces": stock["task_forces"],
+        "chief_service_officers": stock["officers"],
+        "problems": {
+            "raised": flow["raised"],
+            "coordinated": flow["coordinated"],
+            "escalated": flow["escalated"],
+            "resolved": flow["resolved"],
+            "unresolvable": flow["unresolvable"],
+            "by_status": await _status_counts(conn, "ProjectProblem", status_day),
+        },
+        "projects_with_coordinated_problems": projects_served["coordinated"],
+        "projects_with_resolved_problems": projects_served["resolved"],
+    }
