@@ -45,18 +45,24 @@ class OversightRecorder(PostgresApplicationRecorder):
             "WHERE originator_id = %s AND at <= %s"
         ).format(schema=schema, table=table)
 
-    def _insert_events(
+    def _fetch_ids_after_insert_events(
         self,
         curs: Cursor[DictRow],
         stored_events: Sequence[StoredEvent],
         *,
         event_times: Sequence[EventTime] = (),
         **kwargs: Any,
-    ) -> None:
-        super()._insert_events(curs, stored_events, **kwargs)
+    ) -> Sequence[int] | None:
+        # After the events' own insert (under the table lock, past its uniqueness check),
+        # so a concurrent move on the same case fails there with the library's
+        # IntegrityError, never on this index.
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if event_times:
-            ids, versions, times = zip(*event_times, strict=True)
-            curs.execute(self.insert_times_statement, (list(ids), list(versions), list(times)))
+            case_ids, versions, times = zip(*event_times, strict=True)
+            curs.execute(
+                self.insert_times_statement, (list(case_ids), list(versions), list(times))
+            )
+        return ids
 
     def version_at(self, originator_id: UUID, instant: datetime) -> int | None:
         """The last version recorded at or before `instant`, or None if none was."""
