@@ -26,6 +26,37 @@ SOURCES: dict[str, str] = {
         FROM views.complaint_summary
         WHERE due_at IS NOT NULL AND due_at <= $1
     """,
+    "problem": """
+        SELECT 'problem' AS case_type, p.id AS case_id, b.name AS title,
+               'resolution' AS step, p.due_at,
+               b.officer_id AS responsible, 'service_officer' AS responsible_kind
+        FROM views.project_problems p JOIN views.project_board b ON b.id = p.project_id
+        WHERE p.status IN ('open', 'escalated') AND p.due_at IS NOT NULL AND p.due_at <= $1
+    """,
+    "commitment": """
+        SELECT 'commitment' AS case_type, id AS case_id, matter AS title,
+               CASE status WHEN 'overdue' THEN 'decision' ELSE 'materials' END AS step,
+               due_at,
+               CASE status WHEN 'overdue' THEN 'supervision' ELSE enterprise_credit_code END
+                 AS responsible,
+               CASE status WHEN 'overdue' THEN 'bureau' ELSE 'enterprise' END
+                 AS responsible_kind
+        FROM views.commitment_register
+        WHERE status IN ('granted', 'overdue') AND due_at IS NOT NULL AND due_at <= $1
+    """,
+    "credit_repair": """
+        SELECT 'credit_repair' AS case_type, id AS case_id, enterprise_name AS title,
+               step, due_at, 'credit' AS responsible, 'bureau' AS responsible_kind
+        FROM (
+          SELECT id, enterprise_name,
+                 CASE status WHEN 'applied' THEN 'initial_review' ELSE 're_review' END AS step,
+                 CASE status WHEN 'applied' THEN initial_review_due ELSE re_review_due END
+                   AS due_at
+          FROM views.credit_repair_register
+          WHERE status IN ('applied', 'initially_reviewed')
+        ) AS pending
+        WHERE due_at <= $1
+    """,
 }
 
 

@@ -198,3 +198,44 @@ def test_warnings_are_yellow_then_red_oldest_first(fresh_client, clock):
     assert by_id[first["id"]]["responsible"] == {"kind": "department", "id": "dept-w"}
     assert by_id[second["id"]]["level"] == "overdue"
     assert client.get("/api/v1/warnings", headers=bearer("department", "d", "x")).status_code == 403
+
+
+def test_warnings_cover_credit_repairs_and_commitments(fresh_client, clock):
+    client = fresh_client
+    code = credit_code()
+    clock.set(beijing(9, 10))  # Monday: review due Tuesday 17:30
+    repair = client.post(
+        "/api/v1/credit-repairs",
+        json={
+            "enterprise": {"name": "某企业", "credit_code": code},
+            "record_id": "R-1",
+            "penalty_authority": "市场监管局",
+            "severity": "minor",
+            "proof": "已整改",
+            "pledge_signed": True,
+        },
+        headers=bearer("enterprise", "e", code),
+    ).json()
+    commitment = client.post(
+        "/api/v1/commitments",
+        json={
+            "matter": "施工许可",
+            "enterprise": {"name": "某企业", "credit_code": code},
+            "statement": "承诺符合条件",
+            "materials": ["环评批复"],
+            "due": {"date": "2024-09-10"},
+        },
+        headers=bearer("enterprise", "e", code),
+    ).json()
+    granted = client.post(
+        f"/api/v1/commitments/{commitment['id']}/grant", json={}, headers=CLERK
+    ).json()
+    headers = {**SUPERVISOR, "X-Min-Position": str(granted["position"])}
+    clock.set(beijing(11, 9))  # Wednesday: both past due
+    items = client.get("/api/v1/warnings?level=overdue", headers=headers).json()["items"]
+    assert {(i["case_type"], i["case_id"], i["step"]) for i in items} == {
+        ("credit_repair", repair["id"], "initial_review"),
+        ("commitment", commitment["id"], "materials"),
+    }
+    # Oldest deadline first: the commitment was due Tuesday 17:30 too; ties by id.
+    assert [i["due_at"] for i in items] == sorted(i["due_at"] for i in items)
