@@ -22,6 +22,7 @@ from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
 from api.auth import PUBLIC_PATHS, JWTAuthMiddleware
+from api.export import csv_lists_middleware
 from api.middleware import request_logging_middleware
 from api.problems import EXCEPTION_HANDLERS
 from api.routers import ROUTERS
@@ -137,6 +138,7 @@ def create_app(
         dependencies={"services": Provide(_services, sync_to_thread=False)},
         middleware=[
             request_logging_middleware,
+            csv_lists_middleware,
             DefineMiddleware(JWTAuthMiddleware, exclude=[f"^{p}" for p in PUBLIC_PATHS]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -81,8 +81,6 @@ async def ranking(
     await wait_for_position(services, request)
     async with services.pool.acquire() as conn:
         items = await department_ranking(conn, start=start, end=end)
-    if wants_csv(request):
-        return csv_response(items, f"departments-{first}-{last}")
     return Response({"from": first, "to": last, "items": items})
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -80,3 +81,59 @@ def csv_response(rows: Iterable[Mapping[str, Any]], filename: str) -> Response[b
 def figures_as_rows(figures: Mapping[str, Any]) -> list[dict[str, Any]]:
     """A nested figure set as (figure, value) rows: `complaints.acceptance.rate, 97.5`."""
     return [{"figure": k, "value": v} for k, v in flatten(figures).items()]
+
+
+def csv_lists_middleware(app: Any) -> Any:
+    """Every list endpoint (a JSON object with an `items` list) answers `Accept:
+    text/csv` with its items as CSV. Endpoints that build their own CSV (the dashboard)
+    are passed through untouched."""
+
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await app(scope, receive, send)
+            return
+        accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
+        if not any(p.split(";")[0].strip() == "text/csv" for p in accept.split(",")):
+            await app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        body = bytearray()
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            else:
+                body.extend(message.get("body", b""))
+
+        await app(scope, receive, capture)
+        headers = dict(start.get("headers", []))
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        converted = None
+        if start.get("status") == 200 and content_type.startswith("application/json"):
+            document = json.loads(body)
+            if isinstance(document, dict) and isinstance(document.get("items"), list):
+                converted = to_csv(document["items"]).encode("utf-8")
+        if converted is None:
+            await send(start)
+            await send({"type": "http.response.body", "body": bytes(body)})
+            return
+        name = scope["path"].rstrip("/").rsplit("/", 1)[-1] or "export"
+        kept = [
+            (k, v)
+            for k, v in start.get("headers", [])
+            if k.lower() not in (b"content-type", b"content-length")
+        ]
+        await send(
+            {
+                **start,
+                "headers": [
+                    *kept,
+                    (b"content-type", CSV_MEDIA_TYPE.encode()),
+                    (b"content-length", str(len(converted)).encode()),
+                    (b"content-disposition", f'attachment; filename="{name}.csv"'.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": converted})
+
+    return middleware

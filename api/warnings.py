@@ -10,7 +10,6 @@ from litestar.params import FromQuery, QueryParameter
 
 from api.cases import roles_guard
 from api.complaints import wait_for_position
-from api.export import csv_response, wants_csv
 from api.services import Services
 from domain.values import Actor, Role
 from projections.warnings import list_warnings
@@ -56,8 +55,6 @@ async def warnings(
         }
         for r in rows
     ]
-    if wants_csv(request):
-        return csv_response(items, "warnings")
     return Response({"items": items, "as_of": now, "due_soon_until": due_soon_until})
 
 
