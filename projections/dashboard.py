@@ -64,7 +64,9 @@ async def complaint_figures(
           avg(working_days) FILTER (WHERE type = 'Replied') AS handling_days,
           count(*) FILTER (WHERE status_to = 'transferred' AND type IN ('Reviewed', 'Rated'))
             AS redone,
-          count(*) FILTER (WHERE type = 'Supervised') AS supervised
+          count(*) FILTER (WHERE type = 'Supervised') AS supervised,
+          count(*) FILTER (WHERE type = 'Reminded') AS reminded,
+          count(*) FILTER (WHERE type = 'Escalated') AS escalated
         FROM views.case_facts
         WHERE case_type = 'Complaint' AND at >= $1 AND at < $2
         """,
@@ -104,6 +106,8 @@ async def complaint_figures(
         },
         "redone": row["redone"],
         "supervision_notices": row["supervised"],
+        "reminders": row["reminded"],
+        "escalations": row["escalated"],
     }
 
 
