@@ -59,9 +59,7 @@ class OversightRecorder(PostgresApplicationRecorder):
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if event_times:
             case_ids, versions, times = zip(*event_times, strict=True)
-            curs.execute(
-                self.insert_times_statement, (list(case_ids), list(versions), list(times))
-            )
+            curs.execute(self.insert_times_statement, (list(case_ids), list(versions), list(times)))
         return ids
 
     def version_at(self, originator_id: UUID, instant: datetime) -> int | None:
