@@ -1,0 +1,1 @@
+"""The benchmark harness: every figure measured beside its baseline, in the same run."""

@@ -1,0 +1,469 @@
+"""The benchmarks. Each returns rows with its baseline measured in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from argparse import Namespace
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+import httpx
+import psutil
+
+from api.auth import issue_token
+from bench import common
+from bench.common import Row, percentile, ratio
+from domain import commands as cmd
+from domain.application import Oversight
+from domain.complaint import Complaint
+from domain.complaint_case import COMPLAINT
+from domain.values import Role
+from oversight.database import asyncpg_dsn, eventsourcing_env
+
+CLIENTS = 32
+ROW_300_BYTES = b"x" * 300
+
+
+# --- 1. the command path -------------------------------------------------------------
+
+
+async def _insert_commit_baseline(url: str, seconds: float) -> float:
+    """Single-row INSERT+COMMIT of a stored-event sized row from 32 connections."""
+    conns = [await asyncpg.connect(asyncpg_dsn(url)) for _ in range(CLIENTS)]
+    await conns[0].execute(
+        "CREATE TABLE IF NOT EXISTS bench_rows (id bigserial PRIMARY KEY, payload bytea)"
+    )
+    done = 0
+    stop_at = time.perf_counter() + seconds
+
+    async def worker(conn: asyncpg.Connection) -> None:
+        nonlocal done
+        while time.perf_counter() < stop_at:
+            await conn.execute("INSERT INTO bench_rows (payload) VALUES ($1)", ROW_300_BYTES)
+            done += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in conns))
+    elapsed = time.perf_counter() - started
+    for c in conns:
+        await c.close()
+    return done / elapsed
+
+
+def _library_peer(url: str, seconds: float, *, db_functions: bool) -> float:
+    """eventsourcing as its documentation shows it: an Application, one save() per
+    command, default settings; 32 threads."""
+    from eventsourcing.application import Application
+    from eventsourcing.domain import Aggregate, event
+
+    class Case(Aggregate):
+        @event("Lodged")
+        def __init__(self, title: str, description: str) -> None:
+            self.title = title
+
+    class Peer(Application):
+        name = "libpeer"
+
+    env = {**eventsourcing_env(url), "PERSISTENCE_MODULE": "eventsourcing.postgres",
+           "CREATE_TABLE": "y", "POSTGRES_POOL_SIZE": str(CLIENTS)}  # fmt: skip
+    if db_functions:
+        env["POSTGRES_ENABLE_DB_FUNCTIONS"] = "y"
+    app = Peer(env=env)
+    done = [0] * CLIENTS
+    stop_at = time.perf_counter() + seconds
+
+    def worker(i: int) -> None:
+        while time.perf_counter() < stop_at:
+            app.save(Case(title="施工许可审批超时", description="x" * 200))
+            done[i] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    app.close()
+    return sum(done) / elapsed
+
+
+class Server:
+    """`oversight serve` in its own process, on a bench database."""
+
+    def __init__(self, url: str, port: int, workers: int = 1) -> None:
+        self.url, self.port = url, port
+        settings = common.bench_settings()
+        self.secret = settings.jwt_secret
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "OVERSIGHT_JWT_SECRET": self.secret,
+            "OVERSIGHT_LOG_FORMAT": "json",
+            "OVERSIGHT_VAR_DIR": str(settings.var_dir),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "oversight.cli", "serve", "--port", str(port)],
+            env=env,
+            cwd=common.ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("server did not start")
+        self.peak_rss = self.rss()
+        self.idle_rss = self.peak_rss
+        self._watch = True
+        self._watcher = threading.Thread(target=self._poll, daemon=True)
+        self._watcher.start()
+
+    def rss(self) -> int:
+        p = psutil.Process(self.proc.pid)
+        return sum(c.memory_info().rss for c in [p, *p.children(recursive=True)])
+
+    def _poll(self) -> None:
+        while self._watch:
+            try:
+                self.peak_rss = max(self.peak_rss, self.rss())
+            except psutil.Error:
+                return
+            time.sleep(0.1)
+
+    def token(self, role: str, sub: str, org: str | None = None) -> str:
+        return issue_token(
+            self.secret, sub=sub, role=Role(role), org=org,
+            now=datetime.now(UTC), ttl=timedelta(hours=2),
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        self._watch = False
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+async def _load(
+    base: str, seconds: float, make: Callable[[int], tuple[str, dict[str, str], Any]]
+) -> tuple[float, list[float], int]:
+    """32 clients posting for `seconds`; returns throughput, latencies (ms), errors."""
+    latencies: list[float] = []
+    errors = 0
+    stop_at = time.perf_counter() + seconds
+
+    async def client(i: int) -> None:
+        nonlocal errors
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            n = 0
+            while time.perf_counter() < stop_at:
+                path, headers, body = make(i * 1_000_000 + n)
+                n += 1
+                t = time.perf_counter()
+                r = await http.post(path, json=body, headers=headers)
+                latencies.append((time.perf_counter() - t) * 1000)
+                if r.status_code >= 300:
+                    errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(CLIENTS)))
+    elapsed = time.perf_counter() - started
+    return (len(latencies) - errors) / elapsed, latencies, errors
+
+
+async def command(server: str, args: Namespace) -> list[Row]:
+    seconds = args.seconds
+    base_url = common.fresh_database(server, "baseline")
+    baseline = await _insert_commit_baseline(base_url, seconds)
+
+    url = common.fresh_database(server, "command")
+    srv = Server(url, port=18931)
+    try:
+        rng = random.Random(1)
+        codes = [common.credit_code(rng) for _ in range(CLIENTS)]
+        tokens = {c: srv.token("enterprise", f"ent-{c}", c) for c in codes}
+
+        def make(k: int) -> tuple[str, dict[str, str], Any]:
+            code = codes[k // 1_000_000 % CLIENTS]
+            body = {
+                "kind": "complaint", "channel": "web", "category": "approval",
+                "title": "施工许可审批超时", "description": "企业反映审批超时，请求督办。" * 4,
+                "complainant": {"name": "某建设有限公司", "credit_code": code},
+            }  # fmt: skip
+            return "/api/v1/complaints", {"Authorization": f"Bearer {tokens[code]}"}, body
+
+        throughput, latencies, errors = await _load(srv.base, seconds, make)
+        peak, idle = srv.peak_rss, srv.idle_rss
+    finally:
+        srv.stop()
+
+    peer_url = common.fresh_database(server, "peer")
+    peer = await asyncio.to_thread(_library_peer, peer_url, seconds, db_functions=False)
+    peer_fn_url = common.fresh_database(server, "peerfn")
+    peer_fn = await asyncio.to_thread(_library_peer, peer_fn_url, seconds, db_functions=True)
+    best_peer = max(peer, peer_fn)
+    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+    return [
+        Row("command_http", round(throughput, 1), "commands/s", round(baseline, 1),
+            ratio(throughput, baseline),
+            f"32 clients, HTTP lodging; baseline: single-row INSERT+COMMIT from 32 "
+            f"connections; {errors} errors; p50 {p50:.1f} ms"),
+        Row("command_http_p99", round(p99, 1), "ms", 50.0, ratio(p99, 50.0),
+            "p99 latency of lodging; baseline is the 50 ms target"),
+        Row("command_vs_library", round(throughput, 1), "commands/s", round(best_peer, 1),
+            ratio(throughput, best_peer),
+            f"peer: eventsourcing, one save() per command, 32 threads: {peer:.0f}/s default, "
+            f"{peer_fn:.0f}/s with POSTGRES_ENABLE_DB_FUNCTIONS=y (the better is the baseline)"),
+        Row("memory_server", round(peak / 2**20, 1), "MiB", round(idle / 2**20, 1),
+            ratio(peak, idle), "peak RSS of the server during the command load; baseline: idle"),
+    ]  # fmt: skip
+
+
+# --- 2. projection catch-up ----------------------------------------------------------
+
+
+async def _copy_baseline(url: str) -> float:
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_copy (position bigint, case_id uuid, version "
+            "bigint, topic text, size int)"
+        )
+        started = time.perf_counter()
+        last = 0
+        total = 0
+        while True:
+            rows = await conn.fetch(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                "FROM oversight_events WHERE notification_id > $1 ORDER BY notification_id "
+                "LIMIT 5000",
+                last,
+            )
+            if not rows:
+                break
+            await conn.copy_records_to_table(
+                "bench_copy",
+                records=[(r[0], r[1], r[2], r[3], len(r[4])) for r in rows],
+            )
+            last = rows[-1][0]
+            total += len(rows)
+        return total / (time.perf_counter() - started)
+    finally:
+        await conn.close()
+
+
+def _generate(url: str, n: int) -> int:
+    app = common.application(url)
+    try:
+        return common.generate_events(app, n)
+    finally:
+        app.close()
+
+
+async def rebuild(server: str, args: Namespace) -> list[Row]:
+    url = common.fresh_database(server, "rebuild")
+    n = await asyncio.to_thread(_generate, url, args.events)
+    baseline = await _copy_baseline(url)
+    env = {**os.environ, "DATABASE_URL": url, "OVERSIGHT_JWT_SECRET": "x" * 40,
+           "OVERSIGHT_LOG_FORMAT": "json"}  # fmt: skip
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "oversight.cli", "rebuild"],
+        env=env, cwd=common.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    peak = 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, psutil.Process(proc.pid).memory_info().rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    elapsed = time.perf_counter() - started
+    rate = n / elapsed
+    return [
+        Row("rebuild", round(rate, 1), "events/s", round(baseline, 1), ratio(rate, baseline),
+            f"`oversight rebuild` of every view from {n:,} events (process start included); "
+            f"baseline: read the events and COPY one row per event"),
+        Row("memory_runner", round(peak / 2**20, 1), "MiB", None, None,
+            "peak RSS of `oversight rebuild` (the runner) during the rebuild"),
+    ]  # fmt: skip
+
+
+# --- 3. reads as history grows ---------------------------------------------------------
+
+
+async def _latencies(base: str, path: str, token: str, n: int = 200) -> list[float]:
+    out = []
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        for _ in range(n):
+            t = time.perf_counter()
+            r = await http.get(path, headers={"Authorization": f"Bearer {token}"})
+            out.append((time.perf_counter() - t) * 1000)
+            r.raise_for_status()
+    return out
+
+
+async def reads(server: str, args: Namespace) -> list[Row]:
+    sizes = [s for s in (10_000, 100_000, 1_000_000) if s <= max(args.events, 10_000)]
+    url = common.fresh_database(server, "reads")
+    app = common.application(url)
+    list_p99: dict[int, float] = {}
+    dash_p99: dict[int, float] = {}
+    have = 0
+    try:
+        for size in sizes:
+            have += await asyncio.to_thread(common.generate_events, app, size - have, seed=size)
+            srv = Server(url, port=18932)
+            try:
+                await _wait_caught_up(url)
+                token = srv.token("supervisor", "bench-sup")
+                lists = await _latencies(
+                    srv.base, "/api/v1/complaints?status=transferred&limit=50", token
+                )
+                dash = await _latencies(
+                    srv.base, "/api/v1/dashboard?from=2024-03-01&to=2024-03-31", token, n=100
+                )
+            finally:
+                srv.stop()
+            list_p99[size], dash_p99[size] = percentile(lists, 99), percentile(dash, 99)
+            print(f"   {size:>9,} events: list p99 {list_p99[size]:.1f} ms, "
+                  f"dashboard p99 {dash_p99[size]:.1f} ms", flush=True)  # fmt: skip
+    finally:
+        app.close()
+    small, large = sizes[0], sizes[-1]
+    return [
+        Row("read_list_growth", round(list_p99[large], 2), "ms p99", round(list_p99[small], 2),
+            ratio(list_p99[large], list_p99[small]),
+            f"list p99 at {large:,} events vs at {small:,}"),
+        Row("read_dashboard_growth", round(dash_p99[large], 2), "ms p99",
+            round(dash_p99[small], 2), ratio(dash_p99[large], dash_p99[small]),
+            f"dashboard (one month) p99 at {large:,} events vs at {small:,}"),
+    ]  # fmt: skip
+
+
+async def _wait_caught_up(url: str) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        while True:
+            latest = await conn.fetchval(
+                "SELECT coalesce(max(notification_id), 0) FROM oversight_events"
+            )
+            seen = await conn.fetchval("SELECT coalesce(min(position), 0) FROM views.tracking")
+            if seen >= latest:
+                return
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+
+
+# --- 4. time travel --------------------------------------------------------------------
+
+
+class _NoSnapshots(Oversight):
+    name = "oversight"
+    snapshotting_intervals = {}  # noqa: RUF012
+
+
+def _as_of(url: str) -> tuple[float, float]:
+    settings = common.bench_settings()
+    from domain.sla import calendar_for, load_sla_policy
+
+    sla = load_sla_policy(None)
+    env = {**eventsourcing_env(url), "CREATE_TABLE": "y"}
+    with_snap = Oversight(env, calendar=calendar_for(sla, [settings.calendar_dir]), sla=sla)
+    rng = random.Random(3)
+    c = common.lodge_command(rng)
+    at = common.START
+    case = with_snap.lodge_complaint(
+        common.Actor(id="e", role=Role.ENTERPRISE, org=c.complainant.credit_code), at, c
+    ).case
+    times = []
+    for i in range(999):
+        at += timedelta(minutes=7)
+        with_snap.move(case.id, "supervise", common.SUPERVISOR, at, cmd.Supervise(note=f"督办{i}"))
+        times.append(at)
+    without = _NoSnapshots(
+        {**env, "IS_SNAPSHOTTING_ENABLED": "n"}, calendar=with_snap.calendar, sla=sla
+    )
+
+    def measure(app: Oversight) -> float:
+        samples = []
+        for k in range(60):
+            instant = times[(k * 97) % len(times)]
+            t = time.perf_counter()
+            got: Complaint = app.read(COMPLAINT, case.id, common.SUPERVISOR, as_of=instant)
+            samples.append((time.perf_counter() - t) * 1000)
+            assert got.modified_on == instant
+        return common.median(samples)
+
+    try:
+        return measure(with_snap), measure(without)
+    finally:
+        with_snap.close()
+        without.close()
+
+
+async def as_of(server: str, args: Namespace) -> list[Row]:
+    url = common.fresh_database(server, "asof")
+    with_ms, without_ms = await asyncio.to_thread(_as_of, url)
+    return [
+        Row("as_of", round(with_ms, 2), "ms median", round(without_ms, 2),
+            ratio(with_ms, without_ms),
+            "as_of read of a 1,000-event case, snapshots every 50 events; baseline: no snapshots"),
+    ]  # fmt: skip
+
+
+# --- 5. ledger verification -----------------------------------------------------------
+
+
+async def verify(server: str, args: Namespace) -> list[Row]:
+    try:
+        import ledger  # noqa: F401
+    except ImportError:
+        return [Row("verify", float("nan"), "events/s", None, None, "no ledger yet")]
+    url = common.fresh_database(server, "verify")
+    n = await asyncio.to_thread(_generate, url, args.events)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "OVERSIGHT_JWT_SECRET": "x" * 40,
+        "OVERSIGHT_LOG_FORMAT": "json",
+        "OVERSIGHT_VAR_DIR": str(common.ROOT / "var" / "bench"),
+    }
+    subprocess.run([sys.executable, "-m", "oversight.cli", "rebuild"], env=env, cwd=common.ROOT,
+                   check=True, capture_output=True)  # fmt: skip
+    baseline = await _copy_baseline(url)
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "oversight.cli", "verify"], env=env,
+                            cwd=common.ROOT, capture_output=True, text=True)  # fmt: skip
+    elapsed = time.perf_counter() - started
+    rate = n / elapsed
+    note = f"`oversight verify` of {n:,} events, exit {result.returncode}; baseline: read + COPY"
+    return [
+        Row("verify", round(rate, 1), "events/s", round(baseline, 1), ratio(rate, baseline), note)
+    ]
+
+
+SUITES: dict[str, Callable[[str, Namespace], Awaitable[list[Row]]]] = {
+    "command": command,
+    "rebuild": rebuild,
+    "reads": reads,
+    "as_of": as_of,
+    "verify": verify,
+}
+
+_ = uuid4  # (kept for data generators that need fresh ids)
