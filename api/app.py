@@ -79,6 +79,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         oversight = await anyio.to_thread.run_sync(build_application, database_url, settings)
+        if settings.group_commit:
+            oversight.enable_group_commit()
         pool = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=10)
         async with pool.acquire() as conn:
             await ensure_schema(conn, PROJECTIONS)

@@ -24,6 +24,7 @@ from domain.cases import CaseType
 from domain.complaint import Complaint
 from domain.complaint_case import COMPLAINT
 from domain.errors import CaseNotFound, ConcurrentUpdate, Forbidden, RuleViolated, VersionConflict
+from domain.group_commit import GroupCommitter
 from domain.mapper import MsgspecMapper
 from domain.registry import ALL_CASE_TYPES
 from domain.sla import SlaPolicy
@@ -57,6 +58,7 @@ class Oversight(Application):
         super().__init__(env)
         self.calendar = calendar
         self.sla = sla
+        self._committer: GroupCommitter | None = None
 
     def construct_mapper(self) -> MsgspecMapper:
         return MsgspecMapper()
@@ -171,11 +173,25 @@ class Oversight(Application):
             raise CaseNotFound(f"no {case_type.name} {case_id}")
         return case
 
+    def enable_group_commit(self, *, max_batch: int = 256) -> None:
+        """Store concurrent commands' events together (domain/group_commit.py)."""
+        if self._committer is None:
+            self._committer = GroupCommitter(self.save, max_batch=max_batch)
+
+    def close(self) -> None:
+        if self._committer is not None:
+            self._committer.close()
+            self._committer = None
+        super().close()
+
     def _save(self, case: Any) -> CommandResult:
         try:
-            recordings = self.save(case)
+            if self._committer is not None:
+                position = self._committer.commit(case)
+            else:
+                position = self.save(case)[-1].notification.id
         except RecordConflictError:
             raise ConcurrentUpdate(
                 "another move on this case was stored first; reload and retry"
             ) from None
-        return CommandResult(case=case, position=recordings[-1].notification.id)
+        return CommandResult(case=case, position=position)

@@ -19,6 +19,7 @@ class Settings:
     min_position_wait_seconds: float = 5.0
     projection_poll_seconds: float = 1.0
     watch_seconds: float = 60.0
+    group_commit: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -36,6 +37,7 @@ class Settings:
             min_position_wait_seconds=float(env.get("OVERSIGHT_MIN_POSITION_WAIT", "5")),
             projection_poll_seconds=float(env.get("OVERSIGHT_PROJECTION_POLL", "1")),
             watch_seconds=float(env.get("OVERSIGHT_WATCH_SECONDS", "60")),
+            group_commit=env.get("OVERSIGHT_GROUP_COMMIT", "on").lower() not in {"0", "off", "no"},
         )
 
     def signing_secret(self, *, embedded: bool) -> str:
