@@ -9,14 +9,15 @@ come from the event store (always current); lists come from the views (projectio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
 import msgspec
+import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import RecordConflictError
+from eventsourcing.persistence import EventStore, MapperDeserialisationError, RecordConflictError
 
 from domain import commands as cmd
 from domain.calendar import WorkingCalendar
@@ -31,8 +32,23 @@ from domain.sla import SlaPolicy
 from domain.store import OversightRecorder
 from domain.values import Actor
 
+log = structlog.get_logger(__name__)
+
 CASE_TYPES: dict[str, CaseType] = {c.name: c for c in ALL_CASE_TYPES}
 _BY_AGGREGATE: dict[type, CaseType] = {c.aggregate: c for c in CASE_TYPES.values()}
+
+
+class TolerantSnapshotStore(EventStore):
+    """Snapshots are a cache. One taken before the aggregate's state changed shape (a
+    field added since) no longer decodes: it is skipped, and the case is rebuilt from
+    its events, which are the record; the next snapshot is taken in the new shape."""
+
+    def get(self, originator_id: Any, **kwargs: Any) -> Iterator[Any]:
+        try:
+            return iter(list(super().get(originator_id, **kwargs)))
+        except MapperDeserialisationError as e:
+            log.warning("snapshot_skipped", case_id=str(originator_id), error=str(e)[:200])
+            return iter(())
 
 
 class CommandResult(msgspec.Struct, frozen=True):
@@ -62,6 +78,11 @@ class Oversight(Application):
 
     def construct_mapper(self) -> MsgspecMapper:
         return MsgspecMapper()
+
+    def construct_snapshot_store(self) -> EventStore:
+        return TolerantSnapshotStore(
+            mapper=self.mapper, recorder=self.factory.aggregate_recorder(purpose="snapshots")
+        )
 
     @property
     def store(self) -> OversightRecorder:

@@ -136,3 +136,27 @@ def test_two_concurrent_moves_one_wins_the_other_conflicts(application):
     events = list(application.events.get(case.id))
     assert [type(e).__name__ for e in events] == ["Lodged", "Accepted"]
     assert application.complaint(case.id, SUPERVISOR).version == 2
+
+
+def test_a_snapshot_of_an_older_shape_is_skipped_and_the_case_rebuilt(application):
+    case = lodge(application)
+    at = T0
+    for i in range(55):
+        at += timedelta(minutes=5)
+        application.move(case.id, "supervise", SUPERVISOR, at, cmd.Supervise(note=f"督办 {i}"))
+    # Simulate a snapshot stored before a field was added: drop one from its state.
+    with application.store.datastore.transaction(commit=True) as curs:
+        curs.execute(
+            """UPDATE oversight_snapshots
+               SET state = convert_to(replace(convert_from(state, 'UTF8'), '"reminders":0,', ''),
+                                      'UTF8')
+               WHERE originator_id = %s""",
+            (case.id,),
+        )
+        assert curs.rowcount == 1
+        curs.execute("SELECT state FROM oversight_snapshots WHERE originator_id = %s", (case.id,))
+        assert b'"reminders"' not in bytes(curs.fetchone()["state"])
+    reloaded = application.complaint(case.id, SUPERVISOR)
+    assert reloaded.version == 56
+    assert reloaded.supervision_count == 55
+    assert reloaded.reminders == 0
