@@ -148,7 +148,7 @@ def test_a_snapshot_of_an_older_shape_is_skipped_and_the_case_rebuilt(applicatio
     with application.store.datastore.transaction(commit=True) as curs:
         curs.execute(
             """UPDATE oversight_snapshots
-               SET state = convert_to(replace(convert_from(state, 'UTF8'), '"reminders":0,', ''),
+               SET state = convert_to(replace(convert_from(state, 'UTF8'), ',"reminders":0', ''),
                                       'UTF8')
                WHERE originator_id = %s""",
             (case.id,),
