@@ -5,7 +5,9 @@ penalty credit record (信用修复), from application to the national centre's 
 The bureau makes an initial review (初审) and a re-review (复审), each due within one
 working day of the application, then submits the application to the national credit
 information centre, whose final review (终审) ends it repaired or refused. The applying
-enterprise may withdraw before submission.
+enterprise may withdraw before submission. A review past its due gets a reminder (催办)
+from the deadline watcher, and if still pending 5 working days later an `Escalated`
+event for the supervisors.
 
 As in `domain/complaint.py`: each public method is a command that checks the rules and
 raises a named error, or records exactly one event; the `_on_...` methods decorated with
@@ -80,6 +82,9 @@ MOVE_ROLES: dict[str, frozenset[Role]] = {
     "submit": frozenset({Role.CLERK, Role.SUPERVISOR}),
     "record-outcome": frozenset({Role.CLERK, Role.SUPERVISOR}),
     "withdraw": frozenset({Role.ENTERPRISE}),
+    # 催办 and escalation: raised by the deadline watcher when a review's due has passed.
+    "remind": frozenset({Role.SYSTEM}),
+    "escalate": frozenset({Role.SYSTEM}),
 }
 
 # The status each move requires: the transition table the tests check against.
@@ -89,6 +94,8 @@ MOVE_FROM: dict[str, frozenset[Status]] = {
     "submit": frozenset({Status.RE_REVIEWED}),
     "record-outcome": frozenset({Status.SUBMITTED}),
     "withdraw": frozenset({Status.APPLIED, Status.INITIALLY_REVIEWED, Status.RE_REVIEWED}),
+    "remind": frozenset({Status.APPLIED, Status.INITIALLY_REVIEWED}),
+    "escalate": frozenset({Status.APPLIED, Status.INITIALLY_REVIEWED}),
 }
 
 NOT_THE_APPLICANT = "only the applying enterprise may do this"
@@ -126,6 +133,13 @@ class CreditRepair(Aggregate):
     refused_stage: Stage | None
     closed_at: datetime | None
     last_reason: str | None
+    # Both reviews are due at the same instant, so a reminder is about a step and its due.
+    reminded_step: str | None  # the step the last reminder (催办) was about
+    reminded_due: datetime | None  # ... and its deadline
+    escalate_after: datetime | None  # when that reminder escalates if still overdue
+    escalated_step: str | None  # the step escalated to the supervisors
+    escalated_due: datetime | None  # ... and its deadline
+    reminders: int
 
     class Event(Aggregate.Event):
         """Every credit-repair event names its actor; `timestamp` is the time passed in."""
@@ -202,6 +216,12 @@ class CreditRepair(Aggregate):
         self.refused_stage = None
         self.closed_at = None
         self.last_reason = None
+        self.reminded_step = None
+        self.reminded_due = None
+        self.escalate_after = None
+        self.escalated_step = None
+        self.escalated_due = None
+        self.reminders = 0
 
     # --- queries -------------------------------------------------------------------
 
@@ -221,6 +241,15 @@ class CreditRepair(Aggregate):
         if self.re_reviewed_at is None:
             return None
         return self.re_reviewed_at <= self.re_review_due
+
+    @property
+    def current_deadline(self) -> tuple[str, datetime] | None:
+        """The review the case waits on and its deadline, when it waits on one."""
+        if self.status is Status.APPLIED:
+            return Stage.INITIAL_REVIEW.value, self.initial_review_due
+        if self.status is Status.INITIALLY_REVIEWED:
+            return Stage.RE_REVIEW.value, self.re_review_due
+        return None
 
     def _require(self, move: str) -> None:
         if self.status not in MOVE_FROM[move]:
@@ -269,6 +298,34 @@ class CreditRepair(Aggregate):
         if actor.role is not Role.ENTERPRISE or actor.org != self.enterprise.credit_code:
             raise MoveNotAllowed("withdraw", self.status, NOT_THE_APPLICANT)
         self._on_withdrawn(actor=actor, timestamp=at, reason=reason)
+
+    def remind(self, actor: Actor, at: datetime, *, escalate_after: datetime) -> None:
+        """催办: the pending review's due has passed. One reminder per step and deadline."""
+        self._require("remind")
+        step, due = self._overdue_step("remind", at)
+        if (self.reminded_step, self.reminded_due) == (step, due):
+            raise MoveNotAllowed("remind", self.status, "this deadline was already reminded")
+        self._on_reminded(
+            actor=actor, timestamp=at, step=step, due=due, escalate_after=escalate_after
+        )
+
+    def escalate(self, actor: Actor, at: datetime) -> None:
+        """Still overdue when the reminder's grace has run out: the supervisors are told."""
+        self._require("escalate")
+        step, due = self._overdue_step("escalate", at)
+        if (self.reminded_step, self.reminded_due) != (step, due) or self.escalate_after is None:
+            raise MoveNotAllowed("escalate", self.status, "this deadline was not reminded yet")
+        if (self.escalated_step, self.escalated_due) == (step, due):
+            raise MoveNotAllowed("escalate", self.status, "this deadline was already escalated")
+        if at < self.escalate_after:
+            raise MoveNotAllowed("escalate", self.status, "the reminder's grace has not run out")
+        self._on_escalated(actor=actor, timestamp=at, step=step, due=due)
+
+    def _overdue_step(self, move: str, at: datetime) -> tuple[str, datetime]:
+        deadline = self.current_deadline
+        if deadline is None or at <= deadline[1]:
+            raise MoveNotAllowed(move, self.status, "the deadline has not passed")
+        return deadline
 
     # --- events: state changes only ------------------------------------------------
 
@@ -327,3 +384,17 @@ class CreditRepair(Aggregate):
         self.status = Status.WITHDRAWN
         self.closed_at = timestamp
         self.last_reason = reason
+
+    @event("Reminded")
+    def _on_reminded(
+        self, actor: Actor, timestamp: datetime, step: str, due: datetime, escalate_after: datetime
+    ) -> None:
+        self.reminded_step = step
+        self.reminded_due = due
+        self.escalate_after = escalate_after
+        self.reminders += 1
+
+    @event("Escalated")
+    def _on_escalated(self, actor: Actor, timestamp: datetime, step: str, due: datetime) -> None:
+        self.escalated_step = step
+        self.escalated_due = due

@@ -8,6 +8,7 @@ from domain import commands as cmd
 from domain import credit_repair_commands as rc
 from domain.access import SEE_ALL
 from domain.cases import CaseContext, CaseType, Move
+from domain.complaint_case import ESCALATE_AFTER_WORKING_DAYS
 from domain.credit_repair import MOVE_ROLES, CreditRepair, Enterprise
 from domain.errors import Forbidden
 from domain.values import Actor, Role
@@ -68,12 +69,24 @@ def withdraw(
     case.withdraw(actor, at, reason=c.reason)
 
 
+def remind(ctx: CaseContext, case: CreditRepair, actor: Actor, at: datetime, c: cmd.Remind) -> None:
+    case.remind(actor, at, escalate_after=ctx.calendar.due_at(at, ESCALATE_AFTER_WORKING_DAYS))
+
+
+def escalate(
+    ctx: CaseContext, case: CreditRepair, actor: Actor, at: datetime, c: cmd.Escalate
+) -> None:
+    case.escalate(actor, at)
+
+
 _DECISIONS = {
     "initial-review": initial_review,
     "re-review": re_review,
     "submit": submit,
     "record-outcome": record_outcome,
     "withdraw": withdraw,
+    "remind": remind,
+    "escalate": escalate,
 }
 
 _SUMMARIES = {
@@ -82,6 +95,8 @@ _SUMMARIES = {
     "submit": "Submit a credit repair to the national credit information centre",
     "record-outcome": "Record the national centre's final review (终审) of a credit repair",
     "withdraw": "Withdraw a credit repair application (the applying enterprise)",
+    "remind": "Remind (催办) an overdue review: the deadline watcher only, every token gets 403",
+    "escalate": "Escalate a reminded overdue review: the deadline watcher only (403 for tokens)",
 }
 
 CREDIT_REPAIR = CaseType(

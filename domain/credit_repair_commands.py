@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from domain.commands import Command, LongText, Reason, ShortText, Withdraw
+from domain.commands import Command, Escalate, LongText, Reason, Remind, ShortText, Withdraw
 from domain.credit_code import InvalidCreditCode, validate_credit_code
 from domain.credit_repair import Severity
 
@@ -57,4 +57,6 @@ CREDIT_REPAIR_MOVES: dict[str, type[Command]] = {
     "submit": SubmitToCentre,
     "record-outcome": RecordOutcome,
     "withdraw": Withdraw,
+    "remind": Remind,
+    "escalate": Escalate,
 }

@@ -5,7 +5,9 @@ A `Project` is registered once and stays active; it is classified and reclassifi
 time (the history of its class is kept), and gets a task force (专班), a chief service
 officer (首席服务员) and a contact leader (领导联系). A `ProjectProblem` is raised for one
 project, coordinated by the project's service officer, may be escalated to the contact
-leader, and ends resolved or unresolvable; a supervisor may reopen it.
+leader, and ends resolved or unresolvable; a supervisor may reopen it. A problem past its
+due gets a reminder (催办) from the deadline watcher, and if still overdue 5 working days
+later a `DeadlineEscalated` event for the supervisors.
 
 As in domain/complaint.py: each public method is a command that checks the rules and
 raises a named error, or records exactly one event through an `_on_...` method that only
@@ -116,6 +118,10 @@ PROBLEM_MOVE_ROLES: dict[str, frozenset[Role]] = {
     "resolve": frozenset({Role.SERVICE_OFFICER, Role.SUPERVISOR}),
     "declare-unresolvable": frozenset({Role.SERVICE_OFFICER, Role.SUPERVISOR}),
     "reopen": frozenset({Role.SUPERVISOR}),
+    # 催办 and escalation to the supervisors, raised by the deadline watcher when the
+    # problem is past its due (not the escalation to the contact leader above).
+    "remind": frozenset({Role.SYSTEM}),
+    "escalate-deadline": frozenset({Role.SYSTEM}),
 }
 
 PROBLEM_MOVE_FROM: dict[str, frozenset[ProblemStatus]] = {
@@ -124,6 +130,8 @@ PROBLEM_MOVE_FROM: dict[str, frozenset[ProblemStatus]] = {
     "resolve": OPEN_PROBLEM_STATUSES,
     "declare-unresolvable": OPEN_PROBLEM_STATUSES,
     "reopen": ENDED_PROBLEM_STATUSES,
+    "remind": OPEN_PROBLEM_STATUSES,
+    "escalate-deadline": OPEN_PROBLEM_STATUSES,
 }
 
 NO_LEADER = "the project has no contact leader to escalate to"
@@ -310,6 +318,10 @@ class ProjectProblem(Aggregate):
     closed_at: datetime | None  # when it was resolved or declared unresolvable
     reopen_count: int
     last_reason: str | None
+    reminded_due: datetime | None  # the deadline the last reminder (催办) was about
+    escalate_after: datetime | None  # when that reminder escalates if still overdue
+    escalated_due: datetime | None  # the deadline escalated to the supervisors
+    reminders: int
 
     class Event(Aggregate.Event):
         """Every problem event names its actor; `timestamp` is the time passed in."""
@@ -350,10 +362,21 @@ class ProjectProblem(Aggregate):
         self.closed_at = None
         self.reopen_count = 0
         self.last_reason = None
+        self.reminded_due = None
+        self.escalate_after = None
+        self.escalated_due = None
+        self.reminders = 0
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_PROBLEM_STATUSES
+
+    @property
+    def current_deadline(self) -> tuple[str, datetime] | None:
+        """The step the problem waits on (its resolution) and its deadline, while open."""
+        if self.status in OPEN_PROBLEM_STATUSES and self.due_at is not None:
+            return "resolution", self.due_at
+        return None
 
     def _require(self, move: str) -> None:
         if self.status not in PROBLEM_MOVE_FROM[move]:
@@ -387,6 +410,36 @@ class ProjectProblem(Aggregate):
         self._on_reopened(
             actor=actor, timestamp=at, reason=reason, working_days=working_days, due=due
         )
+
+    def remind(self, actor: Actor, at: datetime, *, escalate_after: datetime) -> None:
+        """催办: the problem is past its due. One reminder per deadline (a reopened
+        problem's new due may be reminded again)."""
+        self._require("remind")
+        step, due = self._overdue_step("remind", at)
+        if self.reminded_due == due:
+            raise MoveNotAllowed("remind", self.status, "this deadline was already reminded")
+        self._on_reminded(
+            actor=actor, timestamp=at, step=step, due=due, escalate_after=escalate_after
+        )
+
+    def escalate_deadline(self, actor: Actor, at: datetime) -> None:
+        """Still overdue when the reminder's grace has run out: the supervisors are told."""
+        move = "escalate-deadline"
+        self._require(move)
+        step, due = self._overdue_step(move, at)
+        if self.reminded_due != due or self.escalate_after is None:
+            raise MoveNotAllowed(move, self.status, "this deadline was not reminded yet")
+        if self.escalated_due == due:
+            raise MoveNotAllowed(move, self.status, "this deadline was already escalated")
+        if at < self.escalate_after:
+            raise MoveNotAllowed(move, self.status, "the reminder's grace has not run out")
+        self._on_deadline_escalated(actor=actor, timestamp=at, step=step, due=due)
+
+    def _overdue_step(self, move: str, at: datetime) -> tuple[str, datetime]:
+        deadline = self.current_deadline
+        if deadline is None or at <= deadline[1]:
+            raise MoveNotAllowed(move, self.status, "the deadline has not passed")
+        return deadline
 
     # --- events: state changes only ------------------------------------------------
 
@@ -436,3 +489,17 @@ class ProjectProblem(Aggregate):
         self.closed_at = None
         self.reopen_count += 1
         self.last_reason = reason
+
+    @event("Reminded")
+    def _on_reminded(
+        self, actor: Actor, timestamp: datetime, step: str, due: datetime, escalate_after: datetime
+    ) -> None:
+        self.reminded_due = due
+        self.escalate_after = escalate_after
+        self.reminders += 1
+
+    @event("DeadlineEscalated")
+    def _on_deadline_escalated(
+        self, actor: Actor, timestamp: datetime, step: str, due: datetime
+    ) -> None:
+        self.escalated_due = due

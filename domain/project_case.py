@@ -1,10 +1,11 @@
 """Projects and their problems as case types: how they are created, their moves, and who
 sees them.
 
-Who sees a project: clerks, supervisors and inspectors all; an enterprise the projects
-it invests in; a service officer the projects it currently serves. A problem is seen by
-whoever sees its project, checked against the project as it is now: a service officer
-that is replaced loses its projects' problems at once. Departments see neither.
+Who sees a project: clerks, supervisors, inspectors and the system (the deadline watcher,
+which reminds and escalates overdue problems) all; an enterprise the projects it invests
+in; a service officer the projects it currently serves. A problem is seen by whoever sees
+its project, checked against the project as it is now: a service officer that is
+replaced loses its projects' problems at once. Departments see neither.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from uuid import UUID
 from domain import project_commands as cmd
 from domain.access import SEE_ALL
 from domain.cases import CaseContext, CaseType, Move
+from domain.complaint_case import ESCALATE_AFTER_WORKING_DAYS
 from domain.errors import CaseNotFound
 from domain.project import (
     PROBLEM_MOVE_ROLES,
@@ -179,12 +181,26 @@ def reopen(
     case.reopen(actor, at, reason=c.reason, working_days=days, due=ctx.calendar.due_at(at, days))
 
 
+def remind(
+    ctx: CaseContext, case: ProjectProblem, actor: Actor, at: datetime, c: cmd.Remind
+) -> None:
+    case.remind(actor, at, escalate_after=ctx.calendar.due_at(at, ESCALATE_AFTER_WORKING_DAYS))
+
+
+def escalate_deadline(
+    ctx: CaseContext, case: ProjectProblem, actor: Actor, at: datetime, c: cmd.EscalateDeadline
+) -> None:
+    case.escalate_deadline(actor, at)
+
+
 _PROBLEM_DECISIONS = {
     "note": note,
     "escalate": escalate,
     "resolve": resolve,
     "declare-unresolvable": declare_unresolvable,
     "reopen": reopen,
+    "remind": remind,
+    "escalate-deadline": escalate_deadline,
 }
 
 PROBLEM = CaseType(

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain.commands import Command, LongText, Reason, ShortText, WorkingDays
+from domain.commands import Command, LongText, Reason, Remind, ShortText, WorkingDays
 from domain.credit_code import InvalidCreditCode, validate_credit_code
 from domain.project import Classification, CoordinationRole, ProblemCategory
 
@@ -118,10 +118,16 @@ class Reopen(Command):
     working_days: WorkingDays | None = None
 
 
+class EscalateDeadline(Command):
+    """Raised by the deadline watcher; no token may send it."""
+
+
 PROBLEM_MOVES: dict[str, type[Command]] = {
     "note": Note,
     "escalate": Escalate,
     "resolve": Resolve,
     "declare-unresolvable": DeclareUnresolvable,
     "reopen": Reopen,
+    "remind": Remind,
+    "escalate-deadline": EscalateDeadline,
 }

@@ -20,6 +20,10 @@ import structlog
 from domain.values import Actor, Role
 from oversight.commitment_watcher import mark_overdue_commitments
 from oversight.complaint_watcher import remind_and_escalate_complaints
+from oversight.deadline_watchers import (
+    remind_and_escalate_credit_repairs,
+    remind_and_escalate_problems,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +35,8 @@ Watcher = Callable[[Any, Any, Callable[[], datetime]], Awaitable[int]]
 WATCHERS: list[Watcher] = [
     remind_and_escalate_complaints,
     mark_overdue_commitments,
+    remind_and_escalate_problems,
+    remind_and_escalate_credit_repairs,
 ]
 
 

@@ -170,6 +170,8 @@ class CreditRepairFacts:
                 return status_change(state, "repaired" if d["repaired"] else "refused")
             case "Withdrawn":
                 return status_change(state, "withdrawn")
+            case "Reminded" | "Escalated":  # the deadline watcher's: counted, no status change
+                return {}
         return None
 
 
@@ -215,7 +217,7 @@ class ProblemFacts:
         if e.type == "Raised":
             state["subject"] = str(e.data["project_id"])
             state["category"] = str(e.data["category"])
-        if e.type == "Noted":
+        if e.type in ("Noted", "Reminded", "DeadlineEscalated"):
             return {}
         new = self.STATUS_AFTER.get(e.type)
         return None if new is None else status_change(state, new)

@@ -4,7 +4,10 @@ application), for the bureau's register and the release's figures.
 
 Batches as complaint_summary does: load the rows the batch touches, fold its events in
 Python, one multi-row upsert. `*_on_time` is `reviewed_at <= due` from the review event
-(which carries its due), null while that review has not happened.
+(which carries its due), null while that review has not happened. The deadline
+watcher's marks (oversight/deadline_watchers.py) are kept too: how many reminders (催办),
+the step and due the last one was about and when it escalates, and the step and due
+escalated to the supervisors.
 """
 
 from __future__ import annotations
@@ -47,6 +50,12 @@ COLUMNS = (
     "refused_stage",
     "closed_at",
     "updated_at",
+    "reminders",
+    "reminded_step",
+    "reminded_due",
+    "escalate_after",
+    "escalated_step",
+    "escalated_due",
 )
 
 Row = dict[str, Any]
@@ -74,6 +83,12 @@ def _applied(row: Row, e: StoredEvent) -> None:
         outcome_at=None,
         refused_stage=None,
         closed_at=None,
+        reminders=0,
+        reminded_step=None,
+        reminded_due=None,
+        escalate_after=None,
+        escalated_step=None,
+        escalated_due=None,
     )
 
 
@@ -117,6 +132,19 @@ def _withdrawn(row: Row, e: StoredEvent) -> None:
     row.update(status=Status.WITHDRAWN.value, closed_at=e.data["timestamp"])
 
 
+def _reminded(row: Row, e: StoredEvent) -> None:
+    row.update(
+        reminders=row["reminders"] + 1,
+        reminded_step=e.data["step"],
+        reminded_due=e.data["due"],
+        escalate_after=e.data["escalate_after"],
+    )
+
+
+def _escalated(row: Row, e: StoredEvent) -> None:
+    row.update(escalated_step=e.data["step"], escalated_due=e.data["due"])
+
+
 HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Applied": _applied,
     "InitiallyReviewed": _initially_reviewed,
@@ -124,11 +152,14 @@ HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Submitted": _submitted,
     "OutcomeRecorded": _outcome_recorded,
     "Withdrawn": _withdrawn,
+    "Reminded": _reminded,
+    "Escalated": _escalated,
 }
 
 
 class CreditRepairRegister:
     name = "credit_repair_register"
+    version = 2  # 2: the reminder columns
     tables = ("views.credit_repair_register",)
 
     async def create(self, conn: asyncpg.Connection) -> None:
@@ -156,7 +187,13 @@ class CreditRepairRegister:
                 outcome_at timestamptz,
                 refused_stage text,
                 closed_at timestamptz,
-                updated_at timestamptz NOT NULL
+                updated_at timestamptz NOT NULL,
+                reminders integer NOT NULL,
+                reminded_step text,
+                reminded_due timestamptz,
+                escalate_after timestamptz,
+                escalated_step text,
+                escalated_due timestamptz
             );
             CREATE INDEX IF NOT EXISTS credit_repair_register_newest
                 ON views.credit_repair_register (applied_at DESC, id DESC);

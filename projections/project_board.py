@@ -5,6 +5,10 @@ Each batch loads the rows it touches (the problems of the batch, then their proj
 the batch's projects), folds the events into them in notification order in Python, and
 writes each table back with one multi-row upsert. A problem's move changes its project's
 counts: the problem leaves the count of its old status bucket for the new one.
+
+A problem row also keeps the deadline watcher's marks (oversight/deadline_watchers.py):
+how many reminders (催办) it got, the due the last one was about and when it escalates,
+and the due escalated to the supervisors.
 """
 
 from __future__ import annotations
@@ -59,6 +63,10 @@ PROBLEM_COLUMNS = (
     "notes",
     "reopen_count",
     "updated_at",
+    "reminders",
+    "reminded_due",
+    "escalate_after",
+    "escalated_due",
 )
 
 Row = dict[str, Any]
@@ -141,6 +149,10 @@ def _raised(row: Row, e: StoredEvent) -> None:
         escalated=False,
         notes=0,
         reopen_count=0,
+        reminders=0,
+        reminded_due=None,
+        escalate_after=None,
+        escalated_due=None,
     )
 
 
@@ -171,6 +183,18 @@ def _reopened(row: Row, e: StoredEvent) -> None:
     )
 
 
+def _reminded(row: Row, e: StoredEvent) -> None:
+    row.update(
+        reminders=row["reminders"] + 1,
+        reminded_due=e.data["due"],
+        escalate_after=e.data["escalate_after"],
+    )
+
+
+def _deadline_escalated(row: Row, e: StoredEvent) -> None:
+    row["escalated_due"] = e.data["due"]
+
+
 PROBLEM_HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Raised": _raised,
     "Noted": _noted,
@@ -178,11 +202,14 @@ PROBLEM_HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Resolved": _resolved,
     "DeclaredUnresolvable": _declared_unresolvable,
     "Reopened": _reopened,
+    "Reminded": _reminded,
+    "DeadlineEscalated": _deadline_escalated,
 }
 
 
 class ProjectBoard:
     name = "project_board"
+    version = 2  # 2: the problems' reminder columns
     tables = ("views.project_board", "views.project_problems")
 
     async def create(self, conn: asyncpg.Connection) -> None:
@@ -232,7 +259,11 @@ class ProjectBoard:
                 escalated boolean NOT NULL,
                 notes integer NOT NULL,
                 reopen_count integer NOT NULL,
-                updated_at timestamptz NOT NULL
+                updated_at timestamptz NOT NULL,
+                reminders integer NOT NULL,
+                reminded_due timestamptz,
+                escalate_after timestamptz,
+                escalated_due timestamptz
             );
             CREATE INDEX IF NOT EXISTS project_problems_project
                 ON views.project_problems (project_id, raised_at DESC, id DESC);

@@ -63,6 +63,7 @@ OTHER_ENTERPRISE = Actor(id="ent-2", role=Role.ENTERPRISE, org=OTHER_CODE)
 CLERK = Actor(id="clerk-1", role=Role.CLERK)
 SUPERVISOR = Actor(id="sup-1", role=Role.SUPERVISOR)
 OTHER_SUPERVISOR = Actor(id="sup-2", role=Role.SUPERVISOR)
+SYSTEM = Actor(id="deadline-watcher", role=Role.SYSTEM)
 APPLICANT = Enterprise(name=ENTERPRISE_NAME, credit_code=CODE)
 
 # Histories start on Monday 2024-09-23 09:00 in Beijing and make one move an hour (see
@@ -72,6 +73,8 @@ APPLIED_AT = datetime(2024, 9, 23, 9, 0, tzinfo=CST)
 REVIEW_DUE = datetime(2024, 9, 24, 17, 30, tzinfo=CST)
 WHEN = datetime(2024, 9, 24, 10, 0, tzinfo=CST)
 LATE = datetime(2024, 9, 25, 9, 0, tzinfo=CST)
+# 5 working days after LATE: 09-26, 09-27, Sunday 09-29, 09-30, then National Day: 10-08.
+GRACE_END = datetime(2024, 10, 8, 17, 30, tzinfo=CST)
 RECORD_ID = "哈市监罚〔2024〕0127号"
 AUTHORITY = "哈尔滨市市场监督管理局"
 PROOF = "已缴清罚款并完成整改，附缴款凭证与整改报告"
@@ -220,6 +223,8 @@ DOCUMENTED_FROM: dict[str, set[Status]] = {
     "submit": {Status.RE_REVIEWED},
     "record-outcome": {Status.SUBMITTED},
     "withdraw": {Status.APPLIED, Status.INITIALLY_REVIEWED, Status.RE_REVIEWED},
+    "remind": {Status.APPLIED, Status.INITIALLY_REVIEWED},
+    "escalate": {Status.APPLIED, Status.INITIALLY_REVIEWED},
 }
 STAFF = {Role.CLERK, Role.SUPERVISOR}
 DOCUMENTED_ROLES: dict[str, set[Role]] = {
@@ -229,6 +234,8 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
     "submit": STAFF,
     "record-outcome": STAFF,
     "withdraw": {Role.ENTERPRISE},
+    "remind": {Role.SYSTEM},
+    "escalate": {Role.SYSTEM},
 }
 
 
@@ -637,6 +644,8 @@ MOVES: dict[str, Callable[[CreditRepair], None]] = {
     "submit": lambda case: case.submit(CLERK, WHEN, note=None),
     "record-outcome": lambda case: case.record_outcome(CLERK, WHEN, repaired=True, reason=None),
     "withdraw": lambda case: case.withdraw(ENTERPRISE, WHEN, reason="撤回"),
+    "remind": lambda case: case.remind(SYSTEM, LATE, escalate_after=GRACE_END),
+    "escalate": lambda case: case.escalate(SYSTEM, GRACE_END),
 }
 FORBIDDEN = [
     (move, status)
@@ -648,7 +657,8 @@ FORBIDDEN = [
 
 def test_every_move_of_the_table_is_exercised() -> None:
     assert set(MOVES) == set(MOVE_FROM)
-    assert len(FORBIDDEN) == 5 * 7 - 7
+    # 7 moves in 7 statuses, less the 11 allowed pairs
+    assert len(FORBIDDEN) == 7 * 7 - 11
 
 
 @pytest.mark.parametrize(("move", "status"), FORBIDDEN, ids=[f"{m}-{s}" for m, s in FORBIDDEN])
@@ -718,6 +728,7 @@ def test_a_whole_life_through_the_case_types_decisions() -> None:
         (CLERK, True),
         (SUPERVISOR, True),
         (Actor(id="insp", role=Role.INSPECTOR), True),
+        (SYSTEM, True),  # the deadline watcher
         (Actor(id="dep", role=Role.DEPARTMENT, org=CODE), False),
         (Actor(id="adm", role=Role.ADMIN), False),
     ],
@@ -729,12 +740,22 @@ def test_who_sees_a_credit_repair(actor: Actor, visible: bool) -> None:
 
 # --- replaying and storing recorded events ---------------------------------------------
 
+
+def remind_late(case: CreditRepair, at: datetime) -> None:
+    case.remind(SYSTEM, LATE, escalate_after=GRACE_END)
+
+
+def escalate_late(case: CreditRepair, at: datetime) -> None:
+    case.escalate(SYSTEM, GRACE_END)
+
+
 LIVES: dict[str, tuple[Step, ...]] = {
     **{status.value: steps for status, steps in PATHS.items()},
     "refused-at-re-review": (pass_initial, refuse_re_review),
     "reviewed-by-two-supervisors": (pass_initial_by_supervisor, pass_re_review_by_other, submit),
     "refused-by-the-centre": (pass_initial, pass_re_review, submit, centre_refused),
     "withdrawn-when-re-reviewed": (pass_initial, pass_re_review, withdraw),
+    "overdue": (remind_late, escalate_late, pass_initial, remind_late),
 }
 
 
@@ -749,6 +770,8 @@ def test_the_lives_record_every_event_type() -> None:
         "Submitted",
         "OutcomeRecorded",
         "Withdrawn",
+        "Reminded",
+        "Escalated",
     }
 
 

@@ -8,7 +8,8 @@ records exactly one event and lands in the modeled status; a move the table forb
 raises MoveNotAllowed, a refusal without a reason RuleViolated, and neither changes
 anything. Time moves by minutes to days, so reviews are sometimes late; the on-time
 flags must match the model, and the credit_repair_register fold of the stored events
-must agree with the case.
+must agree with the case. The deadline watcher's moves (remind, escalate) are rules too,
+made by the system actor at any time: the model says when each is refused and why.
 """
 
 from __future__ import annotations
@@ -38,12 +39,14 @@ from projections.credit_repair_register import HANDLERS
 from projections.runner import StoredEvent
 from tests.unit.test_credit_repair import (
     APPLIED_AT,
+    CALENDAR,
     CLERK,
     CODE,
     OTHER_CODE,
     OTHER_SUPERVISOR,
     REVIEW_DUE,
     SUPERVISOR,
+    SYSTEM,
     apply,
     given,
 )
@@ -84,6 +87,14 @@ steps = st.one_of(
 reasons = st.sampled_from(["整改材料不全", None, "", "  "])
 # Passing first, so runs reach the later moves.
 verdicts = st.sampled_from([True, False])
+# The watcher's waits: sometimes long enough for a reminder's grace to run out.
+waits = st.one_of(steps, st.timedeltas(min_value=timedelta(days=3), max_value=timedelta(days=9)))
+
+NOT_PASSED = "the deadline has not passed"
+ALREADY_REMINDED = "this deadline was already reminded"
+NOT_REMINDED = "this deadline was not reminded yet"
+ALREADY_ESCALATED = "this deadline was already escalated"
+GRACE = "the reminder's grace has not run out"
 
 
 class CreditRepairMachine(RuleBasedStateMachine):
@@ -100,6 +111,10 @@ class CreditRepairMachine(RuleBasedStateMachine):
         self.initial_on_time: bool | None = None
         self.re_review_on_time: bool | None = None
         self.refused_stage: Stage | None = None
+        self.reminded: tuple[str, datetime] | None = None
+        self.escalate_after: datetime | None = None
+        self.escalated: tuple[str, datetime] | None = None
+        self.reminders = 0
 
     # deepest first: hypothesis favours the first element
     @initialize(
@@ -235,6 +250,54 @@ class CreditRepairMachine(RuleBasedStateMachine):
             refusal=None if actor.org == CODE else NOT_THE_APPLICANT,
         )
 
+    def deadline(self) -> tuple[str, datetime] | None:
+        """The review the model waits on and its due."""
+        if self.status is Status.APPLIED:
+            return "initial_review", REVIEW_DUE
+        if self.status is Status.INITIALLY_REVIEWED:
+            return "re_review", REVIEW_DUE
+        return None
+
+    @rule(step=waits)
+    def remind(self, step: timedelta) -> None:
+        at = self.tick(step)
+        deadline = self.deadline()
+        escalate_after = CALENDAR.due_at(at, 5)
+        refusal = None
+        if deadline is None or at <= deadline[1]:
+            refusal = NOT_PASSED
+        elif self.reminded == deadline:
+            refusal = ALREADY_REMINDED
+        if self.make(
+            "remind",
+            lambda: self.case.remind(SYSTEM, at, escalate_after=escalate_after),
+            target=self.status,
+            refusal=refusal,
+        ):
+            self.reminded, self.escalate_after = deadline, escalate_after
+            self.reminders += 1
+
+    @rule(step=waits)
+    def escalate(self, step: timedelta) -> None:
+        at = self.tick(step)
+        deadline = self.deadline()
+        refusal = None
+        if deadline is None or at <= deadline[1]:
+            refusal = NOT_PASSED
+        elif self.reminded != deadline or self.escalate_after is None:
+            refusal = NOT_REMINDED
+        elif self.escalated == deadline:
+            refusal = ALREADY_ESCALATED
+        elif at < self.escalate_after:
+            refusal = GRACE
+        if self.make(
+            "escalate",
+            lambda: self.case.escalate(SYSTEM, at),
+            target=self.status,
+            refusal=refusal,
+        ):
+            self.escalated = deadline
+
     # --- invariants -------------------------------------------------------------------
 
     @invariant()
@@ -251,6 +314,13 @@ class CreditRepairMachine(RuleBasedStateMachine):
         assert self.case.refused_stage is self.refused_stage
         assert (self.case.closed_at is not None) == (self.status in FINAL_STATUSES)
         assert (self.case.initial_review_due, self.case.re_review_due) == (REVIEW_DUE, REVIEW_DUE)
+
+    @invariant()
+    def reminders_are_the_modeled_ones(self) -> None:
+        case = self.case
+        assert (case.reminded_step, case.reminded_due) == (self.reminded or (None, None))
+        assert (case.escalated_step, case.escalated_due) == (self.escalated or (None, None))
+        assert (case.escalate_after, case.reminders) == (self.escalate_after, self.reminders)
 
     @invariant()
     def final_statuses_never_change(self) -> None:
@@ -296,6 +366,16 @@ class CreditRepairMachine(RuleBasedStateMachine):
         assert row["outcome"] == (case.outcome.value if case.outcome else None)
         assert row["refused_stage"] == (case.refused_stage.value if case.refused_stage else None)
         assert row["closed_at"] == case.closed_at
+        assert (row["reminders"], row["reminded_step"], row["reminded_due"]) == (
+            case.reminders,
+            case.reminded_step,
+            case.reminded_due,
+        )
+        assert (row["escalate_after"], row["escalated_step"], row["escalated_due"]) == (
+            case.escalate_after,
+            case.escalated_step,
+            case.escalated_due,
+        )
 
 
 CreditRepairMachine.TestCase.settings = settings(

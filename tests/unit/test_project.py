@@ -72,6 +72,7 @@ ENTERPRISE = Actor(id="ent-1", role=Role.ENTERPRISE, org=CODE)
 OTHER_ENTERPRISE = Actor(id="ent-2", role=Role.ENTERPRISE, org=OTHER_CODE)
 DEPARTMENT = Actor(id="dep-1", role=Role.DEPARTMENT, org="hlj-fgw")
 ADMIN = Actor(id="admin-1", role=Role.ADMIN)
+SYSTEM = Actor(id="deadline-watcher", role=Role.SYSTEM)
 
 # Histories start on Monday 2024-09-23 and make one move an hour; WHEN comes after all.
 REGISTERED_AT = datetime(2024, 9, 23, 9, 0, tzinfo=CST)
@@ -79,6 +80,9 @@ WHEN = datetime(2024, 10, 8, 10, 0, tzinfo=CST)
 PROJECT_ID = UUID("0f0e0d0c-0b0a-4909-8807-060504030201")
 RAISED_DUE = CALENDAR.due_at(REGISTERED_AT, 10)
 REOPEN_DUE = CALENDAR.due_at(WHEN, 5)
+# After RAISED_DUE (2024-10-11 17:30), and 5 working days after that (Saturday 10-12 works).
+LATE = datetime(2024, 10, 12, 9, 0, tzinfo=CST)
+GRACE_END = datetime(2024, 10, 18, 17, 30, tzinfo=CST)
 LEADER = "副省长 王某"
 
 AnyEvent = Any
@@ -240,6 +244,8 @@ DOCUMENTED_PROBLEM_ROLES: dict[str, set[Role]] = {
     "resolve": {Role.SERVICE_OFFICER, Role.SUPERVISOR},
     "declare-unresolvable": {Role.SERVICE_OFFICER, Role.SUPERVISOR},
     "reopen": {Role.SUPERVISOR},
+    "remind": {Role.SYSTEM},
+    "escalate-deadline": {Role.SYSTEM},
 }
 OPEN, ESCALATED = ProblemStatus.OPEN, ProblemStatus.ESCALATED
 RESOLVED, UNRESOLVABLE = ProblemStatus.RESOLVED, ProblemStatus.UNRESOLVABLE
@@ -249,6 +255,8 @@ DOCUMENTED_PROBLEM_FROM: dict[str, set[ProblemStatus]] = {
     "resolve": {OPEN, ESCALATED},
     "declare-unresolvable": {OPEN, ESCALATED},
     "reopen": {RESOLVED, UNRESOLVABLE},
+    "remind": {OPEN, ESCALATED},
+    "escalate-deadline": {OPEN, ESCALATED},
 }
 
 
@@ -675,6 +683,8 @@ PROBLEM_MOVES: dict[str, Callable[[ProjectProblem], None]] = {
     "reopen": lambda case: case.reopen(
         SUPERVISOR, WHEN, reason="重新办理", working_days=5, due=REOPEN_DUE
     ),
+    "remind": lambda case: case.remind(SYSTEM, LATE, escalate_after=GRACE_END),
+    "escalate-deadline": lambda case: case.escalate_deadline(SYSTEM, GRACE_END),
 }
 FORBIDDEN = [
     (move, status)
@@ -686,7 +696,7 @@ FORBIDDEN = [
 
 def test_every_move_of_the_table_is_exercised() -> None:
     assert set(PROBLEM_MOVES) == set(PROBLEM_MOVE_FROM)
-    assert len(FORBIDDEN) == 11
+    assert len(FORBIDDEN) == 15
 
 
 @pytest.mark.parametrize(("move", "status"), FORBIDDEN, ids=[f"{m}-{s}" for m, s in FORBIDDEN])
@@ -763,6 +773,7 @@ VISIBILITY = [
     (OTHER_OFFICER, False),
     (DEPARTMENT, False),
     (ADMIN, False),
+    (SYSTEM, True),  # the deadline watcher
 ]
 
 
@@ -875,8 +886,15 @@ def _lives() -> list[tuple[list[AnyEvent], Any]]:
     def reopen(case: ProjectProblem, at: datetime) -> None:
         case.reopen(SUPERVISOR, at, reason="仍存在", working_days=3, due=REOPEN_DUE)
 
+    def remind(case: ProjectProblem, at: datetime) -> None:
+        case.remind(SYSTEM, LATE, escalate_after=GRACE_END)
+
+    def escalate_deadline(case: ProjectProblem, at: datetime) -> None:
+        case.escalate_deadline(SYSTEM, GRACE_END)
+
     problem = record(raise_problem, note, escalate, resolve, reopen, note, declare_unresolvable)
-    return [(project, given(*project)), (problem, given(*problem))]
+    overdue = record(raise_problem, remind, escalate, escalate_deadline, resolve)
+    return [(project, given(*project)), (problem, given(*problem)), (overdue, given(*overdue))]
 
 
 def test_every_event_and_snapshot_round_trips_through_the_mapper() -> None:

@@ -3,7 +3,8 @@
 One rule per command, the actor drawn among the roles that may ever make the move. A
 small model predicts every outcome from the transition table (PROBLEM_MOVE_FROM) and the
 documented targets: an allowed move records exactly one event and lands in the modeled
-state; any other raises MoveNotAllowed and changes nothing.
+state; any other raises MoveNotAllowed and changes nothing. The deadline watcher's moves
+(remind, escalate-deadline) are rules too, made by the system actor at any time.
 """
 
 from __future__ import annotations
@@ -39,12 +40,15 @@ from tests.unit.test_project import (
     OFFICER,
     REGISTERED_AT,
     SUPERVISOR,
+    SYSTEM,
     given,
     raise_problem,
     register,
 )
 
 steps = st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=3))
+# The watcher's waits: sometimes past the due (10 working days) or a reminder's grace.
+waits = st.one_of(steps, st.timedeltas(min_value=timedelta(days=3), max_value=timedelta(days=12)))
 
 
 def actors_for(move: str) -> st.SearchStrategy[Actor]:
@@ -111,6 +115,10 @@ class ProblemMachine(Machine):
         self.escalated_to: str | None = None
         self.notes = 0
         self.reopen_count = 0
+        self.reminded_due: datetime | None = None
+        self.escalate_after: datetime | None = None
+        self.escalated_due: datetime | None = None
+        self.reminders = 0
 
     def allowed(self, move: str) -> bool:
         return self.status in PROBLEM_MOVE_FROM[move]
@@ -202,6 +210,48 @@ class ProblemMachine(Machine):
             self.due = due
             self.reopen_count += 1
 
+    def overdue_refusal(self, at: datetime) -> str | None:
+        """Why a watcher's move is refused although the status allows it (due passed?)."""
+        if self.due is None or at <= self.due:
+            return "the deadline has not passed"
+        return None
+
+    @rule(step=waits)
+    def remind(self, step: timedelta) -> None:
+        at = self.tick(step)
+        escalate_after = CALENDAR.due_at(at, 5)
+        why = self.overdue_refusal(at)
+        if why is None and self.reminded_due == self.due:
+            why = "this deadline was already reminded"
+        allowed = self.allowed("remind")
+        if self.make(
+            "remind",
+            lambda: self.case.remind(SYSTEM, at, escalate_after=escalate_after),
+            allowed=allowed and why is None,
+            why=why if allowed else None,
+        ):
+            self.reminded_due, self.escalate_after = self.due, escalate_after
+            self.reminders += 1
+
+    @rule(step=waits)
+    def escalate_deadline(self, step: timedelta) -> None:
+        at = self.tick(step)
+        why = self.overdue_refusal(at)
+        if why is None and (self.reminded_due != self.due or self.escalate_after is None):
+            why = "this deadline was not reminded yet"
+        elif why is None and self.escalated_due == self.due:
+            why = "this deadline was already escalated"
+        elif why is None and self.escalate_after is not None and at < self.escalate_after:
+            why = "the reminder's grace has not run out"
+        allowed = self.allowed("escalate-deadline")
+        if self.make(
+            "escalate-deadline",
+            lambda: self.case.escalate_deadline(SYSTEM, at),
+            allowed=allowed and why is None,
+            why=why if allowed else None,
+        ):
+            self.escalated_due = self.due
+
     @invariant()
     def state_is_the_modeled_one(self) -> None:
         case = self.case
@@ -211,6 +261,12 @@ class ProblemMachine(Machine):
         assert (case.escalated, case.escalated_to) == (self.escalated, self.escalated_to)
         assert len(case.notes) == self.notes
         assert case.reopen_count == self.reopen_count
+        assert (case.reminded_due, case.escalate_after, case.escalated_due) == (
+            self.reminded_due,
+            self.escalate_after,
+            self.escalated_due,
+        )
+        assert case.reminders == self.reminders
 
     @invariant()
     def dates_match_the_status(self) -> None:
