@@ -140,6 +140,13 @@ def cmd_calendar_load(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from oversight.demo import run_demo
+
+    url, _ = _database(settings)
+    return run_demo(url, settings, seed=args.seed, force=args.force, catch_up=args.catch_up)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oversight", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -169,6 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
     load = calendar_sub.add_parser("load", help="install a year's official schedule (JSON)")
     load.add_argument("file")
     load.set_defaults(func=cmd_calendar_load)
+
+    demo = sub.add_parser(
+        "demo", help="load the demo data set (press release, Feb-Jun 2020) into an empty store"
+    )
+    demo.add_argument("--seed", type=int, default=2020, help="random seed (default 2020)")
+    demo.add_argument("--force", action="store_true", help="load even if the store holds events")
+    demo.add_argument("--catch-up", action="store_true", help="then bring every view up to date")
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 
