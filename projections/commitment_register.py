@@ -11,7 +11,6 @@ cursor is that triple, no offsets.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +20,7 @@ import asyncpg
 
 from domain.commitment import Status
 from domain.values import Actor, Role
+from projections import cursors
 from projections.runner import StoredEvent
 
 COLUMNS = (
@@ -212,14 +212,12 @@ Cursor = tuple[int, int, UUID]
 
 
 def encode_cursor(row: Row) -> str:
-    raw = f"{row['list_group']}|{row['list_key']}|{row['id']}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode(row["list_group"], row["list_key"], row["id"])
 
 
 def decode_cursor(cursor: str) -> Cursor:
     """Raises ValueError on a cursor this API did not make."""
-    padded = cursor + "=" * (-len(cursor) % 4)
-    group, key, case_id = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+    group, key, case_id = cursors.decode(cursor, 3)
     return int(group), int(key), UUID(case_id)
 
 

@@ -7,7 +7,6 @@ multi-row upsert: no round trip per event.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ import asyncpg
 
 from domain.complaint import OPEN_STATUSES, Status
 from domain.values import Actor, Role
+from projections import cursors
 from projections.runner import StoredEvent
 
 COLUMNS = (
@@ -279,15 +279,12 @@ OPEN = [s.value for s in OPEN_STATUSES]
 
 
 def encode_cursor(row: Row) -> str:
-    raw = f"{row['lodged_at'].isoformat()}|{row['id']}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode_time_id(row["lodged_at"], row["id"])
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     """Raises ValueError on a cursor this API did not make."""
-    padded = cursor + "=" * (-len(cursor) % 4)
-    at, case_id = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-    return datetime.fromisoformat(at), UUID(case_id)
+    return cursors.decode_time_id(cursor)
 
 
 async def list_complaints(

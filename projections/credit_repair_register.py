@@ -12,7 +12,6 @@ escalated to the supervisors.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -23,6 +22,7 @@ import asyncpg
 from domain.access import SEE_ALL
 from domain.credit_repair import Outcome, Stage, Status
 from domain.values import Actor, Role
+from projections import cursors
 from projections.runner import StoredEvent
 
 CASE_TYPE = "CreditRepair"
@@ -233,18 +233,12 @@ _UPSERT = (
 
 
 def encode_cursor(row: Row) -> str:
-    raw = f"{row['applied_at'].isoformat()}|{row['id']}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode_time_id(row["applied_at"], row["id"])
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     """Raises ValueError on a cursor this API did not make."""
-    padded = cursor + "=" * (-len(cursor) % 4)
-    at, case_id = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-    instant = datetime.fromisoformat(at)
-    if instant.tzinfo is None:
-        raise ValueError("a cursor's instant carries an offset")
-    return instant, UUID(case_id)
+    return cursors.decode_time_id(cursor)
 
 
 async def list_credit_repairs(

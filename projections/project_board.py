@@ -13,7 +13,6 @@ and the due escalated to the supervisors.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -23,6 +22,7 @@ import asyncpg
 
 from domain.project import ProblemStatus
 from domain.values import Actor, Role
+from projections import cursors
 from projections.runner import StoredEvent
 
 PROJECT_COLUMNS = (
@@ -336,15 +336,12 @@ def _upsert(table: str, columns: Sequence[str]) -> str:
 
 
 def encode_cursor(at: datetime, row_id: UUID) -> str:
-    raw = f"{at.isoformat()}|{row_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode_time_id(at, row_id)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     """Raises ValueError on a cursor this API did not make."""
-    padded = cursor + "=" * (-len(cursor) % 4)
-    at, row_id = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-    return datetime.fromisoformat(at), UUID(row_id)
+    return cursors.decode_time_id(cursor)
 
 
 async def list_projects(
