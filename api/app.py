@@ -27,6 +27,7 @@ from api.middleware import request_logging_middleware
 from api.problems import EXCEPTION_HANDLERS
 from api.routers import ROUTERS
 from api.services import Services, system_clock
+from ledger.signer import run_ledger_signer
 from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
 from oversight.settings import Settings
@@ -100,6 +101,9 @@ def create_app(
                 pool, PROJECTIONS, poll_seconds=settings.projection_poll_seconds
             )
             tasks.append(asyncio.create_task(runner.run(stop), name="projection-runner"))
+            tasks.append(
+                asyncio.create_task(run_ledger_signer(pool, settings, stop), name="ledger-signer")
+            )
         log.info("started", projections=run_projections)
         try:
             yield

@@ -171,9 +171,12 @@ def case_router(
     extra: Sequence[Any] = (),
     with_create: bool = True,
 ) -> Router:
+    from api.inspection import inspection_handlers  # it builds on this module
+
     handlers = [
         *([create_handler(case_type, present)] if with_create else []),
         *read_handlers(case_type, present),
+        *inspection_handlers(case_type),
         *(move_handler(case_type, present, move) for move in case_type.moves),
         *extra,
     ]

@@ -10,6 +10,7 @@ from api import (
     complaints,
     credit_repairs,
     dashboard,
+    ledger,
     projects,
     service_statistics,
     warnings,
@@ -25,4 +26,5 @@ ROUTERS: list[Router] = [
     dashboard.departments_router,
     warnings.router,
     service_statistics.router,
+    ledger.router,
 ]

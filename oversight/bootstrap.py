@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.application import Oversight
 from domain.sla import calendar_for, load_sla_policy
+from ledger.guard import protect_event_store
 from oversight.database import eventsourcing_env
 from oversight.settings import Settings
 
@@ -14,4 +15,4 @@ def build_application(database_url: str, settings: Settings) -> Oversight:
     sla = load_sla_policy(settings.sla_file)
     calendar = calendar_for(sla, [settings.calendar_dir])
     env = {**eventsourcing_env(database_url), "CREATE_TABLE": "y"}
-    return Oversight(env, calendar=calendar, sla=sla)
+    return protect_event_store(Oversight(env, calendar=calendar, sla=sla))

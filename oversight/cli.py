@@ -13,6 +13,7 @@ from pathlib import Path
 import structlog
 
 from domain.values import Role
+from oversight.ledger_cli import add_commands as add_ledger_commands
 from oversight.logs import configure_logging
 from oversight.settings import Settings
 
@@ -62,6 +63,7 @@ async def _with_runner(settings: Settings, url: str, *, rebuild: bool) -> int:
     store = await anyio.to_thread.run_sync(build_application, url, settings)  # creates tables
     store.close()
     from api.services import system_clock
+    from ledger.signer import run_ledger_signer
     from oversight.watchers import run_watchers
 
     pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=4)
@@ -89,6 +91,7 @@ async def _with_runner(settings: Settings, url: str, *, rebuild: bool) -> int:
             await asyncio.gather(
                 runner.run(stop),
                 run_watchers(app, pool, system_clock, stop, every_seconds=settings.watch_seconds),
+                run_ledger_signer(pool, settings, stop),
             )
         finally:
             app.close()
@@ -184,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="load even if the store holds events")
     demo.add_argument("--catch-up", action="store_true", help="then bring every view up to date")
     demo.set_defaults(func=cmd_demo)
+    add_ledger_commands(sub)
     return parser
 
 

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ledger.keys import LedgerKey, signing_key
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -20,6 +22,9 @@ class Settings:
     projection_poll_seconds: float = 1.0
     watch_seconds: float = 60.0
     group_commit: bool = True
+    ledger_key: Path | None = None  # OVERSIGHT_LEDGER_KEY; None: var/ledger-ed25519.key
+    ledger_head_events: int = 1000
+    ledger_head_seconds: float = 60.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -37,6 +42,9 @@ class Settings:
             min_position_wait_seconds=float(env.get("OVERSIGHT_MIN_POSITION_WAIT", "5")),
             projection_poll_seconds=float(env.get("OVERSIGHT_PROJECTION_POLL", "1")),
             watch_seconds=float(env.get("OVERSIGHT_WATCH_SECONDS", "60")),
+            ledger_key=Path(key) if (key := env.get("OVERSIGHT_LEDGER_KEY")) else None,
+            ledger_head_events=int(env.get("OVERSIGHT_LEDGER_HEAD_EVENTS", "1000")),
+            ledger_head_seconds=float(env.get("OVERSIGHT_LEDGER_HEAD_SECONDS", "60")),
             group_commit=env.get("OVERSIGHT_GROUP_COMMIT", "on").lower() not in {"0", "off", "no"},
         )
 
@@ -56,3 +64,16 @@ class Settings:
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+    @property
+    def ledger_key_path(self) -> Path:
+        return self.ledger_key or self.var_dir / "ledger-ed25519.key"
+
+    def ledger_signing_key(self) -> LedgerKey:
+        """The ledger's Ed25519 signing key, from its file (never from the database);
+        generated into var/ when no path is configured (docs/ledger.md)."""
+        return signing_key(
+            self.ledger_key_path,
+            configured=self.ledger_key is not None,
+            embedded=self.database_url is None,
+        )

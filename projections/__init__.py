@@ -8,6 +8,7 @@ from projections.case_facts import CaseFacts
 from projections.commitment_register import CommitmentRegister
 from projections.complaint_summary import ComplaintSummary
 from projections.credit_repair_register import CreditRepairRegister
+from projections.ledger import LEDGER
 from projections.project_board import ProjectBoard
 
 PROJECTIONS = (
@@ -17,4 +18,5 @@ PROJECTIONS = (
     ProjectBoard(),
     AuditTrail(),
     CaseFacts(),
+    LEDGER,
 )

@@ -1,0 +1,200 @@
+"""Endpoints every case type gets for inspection: the timeline (the state after every
+event, as field-level changes), its replay as server-sent events, and the inspector's
+bundle (the case's events as stored, each with an inclusion proof against one signed
+tree head).
+
+Visibility and masking are the read endpoint's: whoever may not see a case gets 404,
+and a viewer from whom the case hides the complainant (a department, on a confidential
+complaint) does not see it here either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from functools import partial
+from typing import Annotated, Any
+from uuid import UUID
+
+import anyio.to_thread
+import msgspec
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from api.cases import roles_guard
+from api.ledger import head_covering, ledger_key, wait_for_ledger
+from api.problems import ApiProblem
+from api.representation import _actor, _identifies_complainant
+from api.services import Services
+from domain.cases import CaseType
+from domain.timeline import changes, fold
+from domain.values import Actor, Role
+from ledger.heads import b64
+from ledger.merkle import inclusion_proof
+from projections.ledger import case_events, compute
+
+BUNDLE_ROLES = frozenset({Role.INSPECTOR})
+
+
+def _mask(change: dict[str, Any]) -> dict[str, Any] | None:
+    """A change with the complainant's identity taken out (None when nothing is left)."""
+    name = change["field"]
+    if name == "complainant":
+        return None
+    if name == "lodged_by":
+        masked = {
+            side: {**value, "id": None, "org": None} if isinstance(value, dict) else value
+            for side, value in (("before", change["before"]), ("after", change["after"]))
+        }
+        if masked["before"] == masked["after"]:
+            return None
+        return {"field": name, **masked}
+    return change
+
+
+def timeline_entries(
+    case_type: CaseType, case: Any, events: list[Any], viewer: Actor
+) -> list[dict[str, Any]]:
+    hidden = case_type.hides_identity(viewer, case)
+    entries = []
+    for event, _, before, after in fold(events):
+        diff = changes(before, after)
+        if hidden:
+            diff = [c for c in map(_mask, diff) if c is not None]
+        entries.append(
+            {
+                "version": event.originator_version,
+                "type": type(event).__name__,
+                "at": event.timestamp.isoformat(),
+                "actor": _actor(event.actor, hidden=hidden and _identifies_complainant(event)),
+                "changes": diff,
+            }
+        )
+    return entries
+
+
+def inspection_handlers(case_type: CaseType) -> list[Any]:
+    read_guard = roles_guard(case_type.read_roles, f"read {case_type.plural}")
+    bundle_guard = roles_guard(BUNDLE_ROLES, f"take a {case_type.name}'s evidence bundle")
+
+    async def load(services: Services, case_id: UUID, viewer: Actor) -> tuple[Any, list[Any]]:
+        fn = partial(services.app.history, case_type, case_id, viewer)
+        case, events = await anyio.to_thread.run_sync(fn)
+        return case, timeline_entries(case_type, case, list(events), viewer)
+
+    async def timeline(
+        request: Request[Actor, Any, Any],
+        case_id: FromPath[UUID],
+        services: NamedDependency[Services],
+    ) -> Response[Any]:
+        """Every version: the event, who and when, and what it changed."""
+        case, entries = await load(services, case_id, request.user)
+        body = {
+            "id": str(case_id),
+            "case_type": case_type.name,
+            "version": case.version,
+            "entries": entries,
+        }
+        return Response(body, headers={"ETag": f'"{case.version}"'})
+
+    async def replay(
+        request: Request[Actor, Any, Any],
+        case_id: FromPath[UUID],
+        services: NamedDependency[Services],
+        pace: Annotated[
+            float,
+            QueryParameter(ge=0, le=10, description="seconds between events; 0: all at once"),
+        ] = 0,
+    ) -> ServerSentEvent:
+        """The timeline as server-sent events: one `version` event per version (its data
+        is the timeline entry), then `end`."""
+        # Checked and read before the stream starts, so refusals keep their status
+        # codes; the stream itself touches no database connection.
+        case, entries = await load(services, case_id, request.user)
+
+        async def stream() -> AsyncIterator[ServerSentEventMessage]:
+            for i, entry in enumerate(entries):
+                if i and pace:
+                    await asyncio.sleep(pace)
+                yield ServerSentEventMessage(
+                    data=msgspec.json.encode(entry).decode(),
+                    event="version",
+                    id=entry["version"],
+                )
+            end = {"id": str(case_id), "version": case.version}
+            yield ServerSentEventMessage(data=msgspec.json.encode(end).decode(), event="end")
+
+        return ServerSentEvent(stream())
+
+    async def bundle(
+        request: Request[Actor, Any, Any],
+        case_id: FromPath[UUID],
+        services: NamedDependency[Services],
+    ) -> dict[str, Any]:
+        """The case's events as stored, each with its inclusion proof against one signed
+        tree head, for `oversight verify --bundle FILE --key PUBLIC_KEY` (offline)."""
+        fn = partial(services.app.read, case_type, case_id, request.user)
+        await anyio.to_thread.run_sync(fn)  # 404 unless it is a visible case of this type
+
+        async def in_ledger(conn: Any) -> list[dict[str, Any]] | None:
+            rows = await case_events(conn, case_id)
+            return rows if all(r["position"] is not None for r in rows) else None
+
+        rows = await wait_for_ledger(services, in_ledger)
+        if rows is None:
+            raise ApiProblem(
+                503,
+                "ledger-behind",
+                "Ledger behind",
+                "the ledger has not reached this case's latest events yet; retry shortly",
+                headers={"Retry-After": "1"},
+            )
+        async with services.pool.acquire() as conn:
+            head = await head_covering(
+                conn, services.settings, max(r["position"] for r in rows) + 1
+            )
+            positions = [r["position"] for r in rows]
+            proofs = await compute(
+                conn, lambda get: [inclusion_proof(p, head.size, get) for p in positions]
+            )
+        return {
+            "case_id": str(case_id),
+            "case_type": case_type.name,
+            "tree_head": head.to_json(),
+            "events": [
+                {
+                    "notification_id": r["notification_id"],
+                    "leaf_index": r["position"],
+                    "originator_id": str(r["originator_id"]),
+                    "originator_version": r["originator_version"],
+                    "topic": r["topic"],
+                    "state": b64(r["state"]),
+                    "inclusion_proof": [b64(h) for h in proof],
+                }
+                for r, proof in zip(rows, proofs, strict=True)
+            ],
+            "public_key": b64(ledger_key(services.settings).public_raw),
+        }
+
+    timeline.__name__ = timeline.__qualname__ = f"{case_type.name}_timeline"
+    replay.__name__ = replay.__qualname__ = f"{case_type.name}_replay"
+    bundle.__name__ = bundle.__qualname__ = f"{case_type.name}_bundle"
+    return [
+        get(
+            "/{case_id:uuid}/timeline",
+            guards=[read_guard],
+            summary=f"A {case_type.name}'s timeline",
+        )(timeline),
+        get(
+            "/{case_id:uuid}/replay",
+            guards=[read_guard],
+            summary=f"Replay a {case_type.name} (server-sent events)",
+        )(replay),
+        get(
+            "/{case_id:uuid}/bundle",
+            guards=[bundle_guard],
+            summary=f"A {case_type.name}'s evidence bundle (inspectors)",
+        )(bundle),
+    ]

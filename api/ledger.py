@@ -1,0 +1,208 @@
+"""The tamper-evident ledger over HTTP (supervisors and inspectors): the public key, the
+latest signed tree head, and RFC 9162 inclusion and consistency proofs.
+
+`position` is an event's notification id (what commands return as `position` and
+`X-Position`); proofs answer its `leaf_index` in the tree too. Hashes, roots and
+signatures are base64; formats in docs/ledger.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import asyncpg
+from litestar import Router, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+from api.cases import roles_guard
+from api.problems import ApiProblem, invalid
+from api.services import Services
+from domain.values import Role
+from ledger.heads import TreeHead, b64
+from ledger.keys import KeyFileError, LedgerKey
+from ledger.merkle import consistency_proof, inclusion_proof, tree_root
+from ledger.signer import LedgerMismatch, SigningPolicy, sign_due
+from oversight.settings import Settings
+from projections.ledger import LedgerGap, compute, head_at, latest_head, leaf_of, ledger_size
+
+LEDGER_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR})
+_guard = roles_guard(LEDGER_ROLES, "read the ledger")
+
+_KEYS: dict[Path, LedgerKey] = {}
+
+
+def ledger_key(settings: Settings) -> LedgerKey:
+    """The signing key from its file (loaded once per process)."""
+    path = settings.ledger_key_path
+    key = _KEYS.get(path)
+    if key is None:
+        try:
+            key = _KEYS[path] = settings.ledger_signing_key()
+        except KeyFileError as e:
+            raise ApiProblem(
+                503, "ledger-key-unavailable", "Ledger key unavailable", str(e)
+            ) from None
+    return key
+
+
+def _no_head() -> ApiProblem:
+    return ApiProblem(
+        404, "no-tree-head", "No signed tree head", "no tree head has been signed yet"
+    )
+
+
+async def head_covering(conn: asyncpg.Connection, settings: Settings, size: int) -> TreeHead:
+    """The latest signed head if it covers the first `size` leaves; else sign one now
+    (the ledger must already hold them)."""
+    head = await latest_head(conn)
+    if head is not None and head.size >= size:
+        return head
+    key = ledger_key(settings)
+    policy = SigningPolicy(settings.ledger_head_events, settings.ledger_head_seconds)
+    try:
+        await sign_due(conn, key, policy, force=True)
+    except LedgerMismatch as e:
+        raise ApiProblem(
+            503,
+            "ledger-inconsistent",
+            "Ledger inconsistent",
+            f"no head can be signed: {e}; run `oversight verify`",
+        ) from None
+    head = await latest_head(conn)
+    if head is None or head.size < size:
+        raise ApiProblem(
+            503,
+            "ledger-behind",
+            "Ledger behind",
+            "the ledger has not reached these events yet",
+            headers={"Retry-After": "1"},
+        )
+    return head
+
+
+@get("/key", guards=[_guard], summary="The public key that signs tree heads")
+async def public_key(services: NamedDependency[Services]) -> dict[str, str]:
+    """Ed25519; `public_key` is the 32 raw bytes in base64, `pem` the same key as PEM
+    (save it as a file for `oversight verify --key`)."""
+    return ledger_key(services.settings).describe()
+
+
+@get("/head", guards=[_guard], summary="The latest signed tree head")
+async def tree_head(services: NamedDependency[Services]) -> dict[str, Any]:
+    async with services.pool.acquire() as conn:
+        head = await latest_head(conn)
+    if head is None:
+        raise _no_head()
+    return head.to_json()
+
+
+@get("/proof/inclusion", guards=[_guard], summary="An RFC 9162 inclusion proof")
+async def inclusion(
+    services: NamedDependency[Services],
+    position: Annotated[int, QueryParameter(ge=1, description="the event's notification id")],
+    size: Annotated[
+        int | None, QueryParameter(ge=1, description="tree size (default: the latest head's)")
+    ] = None,
+) -> dict[str, Any]:
+    """The audit path of the event at `position` in the tree of `size` leaves."""
+    async with services.pool.acquire() as conn:
+        leaf = await leaf_of(conn, position)
+        if leaf is None:
+            raise ApiProblem(
+                404,
+                "not-in-ledger",
+                "Not in the ledger",
+                f"no event at position {position} is in the ledger (yet)",
+            )
+        if size is None:
+            head = await latest_head(conn)
+            if head is None:
+                raise _no_head()
+            size = head.size
+        else:
+            current = await ledger_size(conn)
+            if size > current:
+                raise invalid("size", f"the tree has {current} leaves")
+            head = await head_at(conn, size)
+        index = leaf["position"]
+        if index >= size:
+            raise invalid("size", f"the event is leaf {index}: not in a tree of {size} leaves")
+        tree_size = size
+        try:
+            proof, root = await compute(
+                conn,
+                lambda get: (inclusion_proof(index, tree_size, get), tree_root(tree_size, get)),
+            )
+        except LedgerGap as e:
+            raise ApiProblem(503, "ledger-gap", "Ledger incomplete", str(e)) from None
+    return {
+        "position": position,
+        "case_id": str(leaf["originator_id"]),
+        "version": leaf["originator_version"],
+        "leaf_index": index,
+        "tree_size": size,
+        "leaf_hash": b64(leaf["leaf_hash"]),
+        "inclusion_path": [b64(h) for h in proof],
+        "root": b64(root),
+        "tree_head": head.to_json() if head else None,
+    }
+
+
+@get("/proof/consistency", guards=[_guard], summary="An RFC 9162 consistency proof")
+async def consistency(
+    services: NamedDependency[Services],
+    first: Annotated[int, QueryParameter(name="from", description="the smaller tree size")],
+    second: Annotated[int, QueryParameter(name="to", description="the larger tree size")],
+) -> dict[str, Any]:
+    """Proves the tree of `to` leaves extends the tree of `from` leaves (0 < from <= to)."""
+    if first < 1:
+        raise invalid("from", "must be at least 1")
+    if first > second:
+        raise invalid("from", "must not be larger than to")
+    async with services.pool.acquire() as conn:
+        current = await ledger_size(conn)
+        if second > current:
+            raise invalid("to", f"the tree has {current} leaves")
+        try:
+            proof, root1, root2 = await compute(
+                conn,
+                lambda get: (
+                    consistency_proof(first, second, get),
+                    tree_root(first, get),
+                    tree_root(second, get),
+                ),
+            )
+        except LedgerGap as e:
+            raise ApiProblem(503, "ledger-gap", "Ledger incomplete", str(e)) from None
+        head1, head2 = await head_at(conn, first), await head_at(conn, second)
+    return {
+        "tree_size_1": first,
+        "tree_size_2": second,
+        "consistency_path": [b64(h) for h in proof],
+        "root_1": b64(root1),
+        "root_2": b64(root2),
+        "tree_head_1": head1.to_json() if head1 else None,
+        "tree_head_2": head2.to_json() if head2 else None,
+    }
+
+
+async def wait_for_ledger(services: Services, check: Any) -> Any:
+    """Poll `check(conn)` until it returns something, for at most the configured wait."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + services.settings.min_position_wait_seconds
+    while True:
+        async with services.pool.acquire() as conn:
+            found = await check(conn)
+        if found is not None or loop.time() >= deadline:
+            return found
+        await asyncio.sleep(0.05)
+
+
+router = Router(
+    path="/api/v1/ledger",
+    route_handlers=[public_key, tree_head, inclusion, consistency],
+    tags=["ledger"],
+)

@@ -1,0 +1,201 @@
+"""Signing tree heads: at least every N events (a head at each multiple of N past the
+last head) and, once M seconds passed since the last head, at the current size.
+
+Before it signs, the signer re-derives what it signs instead of trusting the view:
+it starts from the right edge of the last signed head (checked against that head's
+root), recomputes every new leaf from the event store's bytes, and compares with the
+ledger's leaves and stored nodes. Any disagreement refuses the signature (logged as
+`ledger_refused_to_sign`): it never signs over a tree that contradicts an earlier head.
+Each newly signed leaf also gets its seal (ledger/keys.py). One signer at a time: the
+transaction holds an advisory lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+import structlog
+
+from ledger.heads import TreeHead, to_ms
+from ledger.keys import KeyFileError, LedgerKey, seal
+from ledger.merkle import CompactRange, event_leaf_hash, frontier_nodes, tree_root
+from oversight.settings import Settings
+from projections.ledger import (
+    LedgerGap,
+    compute,
+    fetch_nodes,
+    insert_heads,
+    latest_head,
+    ledger_size,
+)
+from projections.runner import EVENTS_TABLE
+
+log = structlog.get_logger(__name__)
+
+SIGNER_LOCK = "SELECT pg_advisory_xact_lock(hashtext('oversight.ledger.signer'))"
+
+
+class LedgerMismatch(Exception):
+    """The ledger disagrees with the event store or with a head already signed."""
+
+    def __init__(self, detail: str, *, position: int | None = None) -> None:
+        super().__init__(detail)
+        self.position = position
+
+
+@dataclass(frozen=True)
+class SigningPolicy:
+    every_events: int = 1000
+    every_seconds: float = 60.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def sign_due(
+    conn: asyncpg.Connection,
+    key: LedgerKey,
+    policy: SigningPolicy,
+    *,
+    now: datetime | None = None,
+    force: bool = False,
+) -> list[TreeHead]:
+    """Sign the heads that are due (all of them when `force`); returns them."""
+    async with conn.transaction():
+        await conn.execute(SIGNER_LOCK)
+        size = await ledger_size(conn)
+        last = await latest_head(conn)
+        last_size = last.size if last else 0
+        if size <= last_size:
+            return []
+        now_ms = to_ms(now or _now())
+        if last is not None:
+            now_ms = max(now_ms, last.timestamp)
+        step = max(1, policy.every_events)
+        targets = list(range(last_size + step, size + 1, step))
+        time_due = last is None or now_ms - last.timestamp >= policy.every_seconds * 1000
+        if (force or time_due) and (not targets or targets[-1] != size):
+            targets.append(size)
+        if not targets:
+            return []
+        try:
+            roots, seals = await _recompute(conn, key, last, targets)
+        except LedgerGap as e:
+            raise LedgerMismatch(str(e)) from None
+        heads = [TreeHead.sign(key, s, roots[s], now_ms) for s in targets]
+        await insert_heads(conn, heads)
+        await conn.execute(
+            "INSERT INTO views.ledger_seals (position, notification_id, seal) "
+            "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) "
+            "ON CONFLICT (position) DO NOTHING",
+            [p for p, _, _ in seals],
+            [n for _, n, _ in seals],
+            [s for _, _, s in seals],
+        )
+        log.info("ledger_heads_signed", sizes=targets[-3:], count=len(targets))
+        return heads
+
+
+async def _recompute(
+    conn: asyncpg.Connection, key: LedgerKey, last: TreeHead | None, targets: list[int]
+) -> tuple[dict[int, bytes], list[tuple[int, int, bytes]]]:
+    last_size = last.size if last else 0
+    coords = frontier_nodes(last_size)
+    nodes = await fetch_nodes(conn, coords)
+    tree = CompactRange(last_size, [nodes[c] for c in coords])
+    if last is not None and tree.root() != last.root:
+        raise LedgerMismatch(
+            f"the ledger's first {last_size} leaves no longer match the head signed at that size",
+            position=last_size,
+        )
+    seal_key = key.seal_key
+    assert seal_key is not None
+    wanted = set(targets)
+    roots: dict[int, bytes] = {}
+    seals: list[tuple[int, int, bytes]] = []
+    rows = await conn.fetch(
+        f"SELECT l.position, l.notification_id, l.leaf_hash, e.originator_id, "
+        f"e.originator_version, e.topic, e.state FROM views.ledger_leaves l "
+        f"LEFT JOIN {EVENTS_TABLE} e USING (notification_id) "
+        f"WHERE l.position >= $1 AND l.position < $2 ORDER BY l.position",
+        last_size,
+        targets[-1],
+    )
+    for row in rows:
+        position = row["position"]
+        if position != tree.size:
+            raise LedgerMismatch(f"the ledger has no leaf {tree.size}", position=tree.size)
+        if row["topic"] is None:
+            raise LedgerMismatch(
+                f"leaf {position}: notification {row['notification_id']} is not in the store",
+                position=position,
+            )
+        leaf = event_leaf_hash(
+            row["originator_id"], row["originator_version"], row["topic"], row["state"]
+        )
+        if leaf != row["leaf_hash"]:
+            raise LedgerMismatch(
+                f"leaf {position}: notification {row['notification_id']} differs from the ledger",
+                position=position,
+            )
+        tree.append(leaf)
+        seals.append(
+            (
+                position,
+                row["notification_id"],
+                seal(seal_key, position, row["notification_id"], leaf),
+            )
+        )
+        if tree.size in wanted:
+            roots[tree.size] = tree.root()
+    if tree.size != targets[-1]:
+        raise LedgerMismatch(f"the ledger has no leaf {tree.size}", position=tree.size)
+    final = targets[-1]
+    stored = await compute(conn, lambda get: tree_root(final, get))
+    if stored != roots[final]:
+        raise LedgerMismatch(f"the ledger's nodes give another root at size {final}")
+    return roots, seals
+
+
+async def run_signer(
+    pool: asyncpg.Pool,
+    key: LedgerKey,
+    policy: SigningPolicy,
+    stop: asyncio.Event,
+    *,
+    poll_seconds: float = 1.0,
+    clock: Callable[[], datetime] = _now,
+) -> None:
+    """Sign due heads until `stop` is set."""
+    reported: str | None = None
+    interval = max(0.05, min(poll_seconds, policy.every_seconds))
+    while not stop.is_set():
+        try:
+            async with pool.acquire() as conn:
+                await sign_due(conn, key, policy, now=clock())
+            reported = None
+        except LedgerMismatch as e:
+            if str(e) != reported:
+                log.error("ledger_refused_to_sign", problem=str(e), position=e.position)
+                reported = str(e)
+        except (asyncpg.PostgresError, OSError) as e:
+            log.warning("ledger_signing_failed", error=type(e).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+async def run_ledger_signer(pool: asyncpg.Pool, settings: Settings, stop: asyncio.Event) -> None:
+    """The signer as `oversight serve` and `oversight worker` run it (from settings)."""
+    try:
+        key = settings.ledger_signing_key()
+    except KeyFileError as e:
+        log.error("ledger_key_unavailable", problem=str(e))
+        return
+    policy = SigningPolicy(settings.ledger_head_events, settings.ledger_head_seconds)
+    await run_signer(pool, key, policy, stop, poll_seconds=settings.projection_poll_seconds)

@@ -1,0 +1,236 @@
+"""View `ledger`: every stored event, in notification order, as a leaf of an RFC 9162
+Merkle tree (ledger/merkle.py), and the queries that read roots and proofs from it.
+
+Tables (schema `views`):
+- `ledger_leaves(position, notification_id, originator_id, originator_version, leaf_hash)`:
+  leaf `position` (0..n-1) is the n-th stored event; the case id and version are kept
+  so a removed event can still be named.
+- `ledger_nodes(level, node_index, hash)`: every perfect subtree of level >= 1
+  (level 0 are the leaves), so a root or proof of any size is O(log n) lookups.
+- `ledger_heads(size, root, signed_at, timestamp_ms, signature, key_id)`: signed tree
+  heads (ledger/signer.py), and `ledger_seals(position, notification_id, seal)`.
+
+Leaves and nodes are derived from the store and are rebuilt like any view. Heads and
+seals are evidence made with the key: they are NOT in `tables`, so a rebuild (or a
+version bump) never drops them, and the rebuilt tree is checked against them.
+
+Appending keeps the tree's right edge (a `CompactRange`, at most 64 hashes) loaded from
+the stored nodes, so a batch costs O(batch + log n), never a pass over the whole tree.
+The runner hands the projection decoded events; the leaf needs the bytes as stored, so
+`apply` reads them again, in the same transaction, by notification id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import asyncpg
+
+from ledger.heads import TreeHead, from_ms
+from ledger.merkle import (
+    CompactRange,
+    NodeGetter,
+    event_leaf_hash,
+    frontier_nodes,
+    nodes_needed,
+)
+from projections.runner import EVENTS_TABLE, StoredEvent
+
+CREATE_SQL = """
+CREATE TABLE IF NOT EXISTS views.ledger_leaves (
+    position bigint PRIMARY KEY,
+    notification_id bigint NOT NULL UNIQUE,
+    originator_id uuid NOT NULL,
+    originator_version bigint NOT NULL,
+    leaf_hash bytea NOT NULL
+);
+CREATE TABLE IF NOT EXISTS views.ledger_nodes (
+    level smallint NOT NULL,
+    node_index bigint NOT NULL,
+    hash bytea NOT NULL,
+    PRIMARY KEY (level, node_index)
+);
+CREATE TABLE IF NOT EXISTS views.ledger_heads (
+    size bigint PRIMARY KEY,
+    root bytea NOT NULL,
+    signed_at timestamptz NOT NULL,
+    timestamp_ms bigint NOT NULL,
+    signature bytea NOT NULL,
+    key_id text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS views.ledger_seals (
+    position bigint PRIMARY KEY,
+    notification_id bigint NOT NULL,
+    seal bytea NOT NULL
+);
+"""
+
+
+class LedgerGap(Exception):
+    """The ledger lacks nodes a root or proof needs (it is behind, or was damaged)."""
+
+
+class Ledger:
+    name = "ledger"
+    tables = ("views.ledger_leaves", "views.ledger_nodes")
+    version = 1
+
+    async def create(self, conn: asyncpg.Connection) -> None:
+        await conn.execute(CREATE_SQL)
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
+        first, last = events[0].position, events[-1].position
+        rows = await conn.fetch(
+            f"SELECT notification_id, originator_id, originator_version, topic, state "
+            f"FROM {EVENTS_TABLE} WHERE notification_id BETWEEN $1 AND $2 "
+            f"ORDER BY notification_id",
+            first,
+            last,
+        )
+        if [r["notification_id"] for r in rows] != [e.position for e in events]:
+            raise RuntimeError(f"the event store changed under the ledger ({first}..{last})")
+        size = await ledger_size(conn)
+        coords = frontier_nodes(size)
+        nodes = await fetch_nodes(conn, coords)
+        tree = CompactRange(size, [nodes[c] for c in coords])
+        leaves = []
+        completed: list[tuple[int, int, bytes]] = []
+        for row in rows:
+            leaf = event_leaf_hash(
+                row["originator_id"], row["originator_version"], row["topic"], row["state"]
+            )
+            leaves.append(
+                (
+                    tree.size,
+                    row["notification_id"],
+                    row["originator_id"],
+                    row["originator_version"],
+                    leaf,
+                )
+            )
+            completed += tree.append(leaf)
+        await conn.copy_records_to_table(
+            "ledger_leaves",
+            schema_name="views",
+            columns=[
+                "position",
+                "notification_id",
+                "originator_id",
+                "originator_version",
+                "leaf_hash",
+            ],
+            records=leaves,
+        )
+        if completed:
+            await conn.copy_records_to_table(
+                "ledger_nodes",
+                schema_name="views",
+                columns=["level", "node_index", "hash"],
+                records=completed,
+            )
+
+
+LEDGER = Ledger()
+
+
+async def ledger_size(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT coalesce(max(position) + 1, 0) FROM views.ledger_leaves")
+
+
+async def fetch_nodes(
+    conn: asyncpg.Connection, coords: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], bytes]:
+    """The stored hashes of perfect subtrees by (level, index); raises LedgerGap if any
+    is missing."""
+    wanted = set(coords)
+    leaves = [i for level, i in wanted if level == 0]
+    inner = [(level, i) for level, i in wanted if level > 0]
+    found: dict[tuple[int, int], bytes] = {}
+    if leaves:
+        for r in await conn.fetch(
+            "SELECT position, leaf_hash FROM views.ledger_leaves "
+            "WHERE position = ANY($1::bigint[])",
+            leaves,
+        ):
+            found[(0, r["position"])] = r["leaf_hash"]
+    if inner:
+        for r in await conn.fetch(
+            "SELECT n.level, n.node_index, n.hash FROM views.ledger_nodes n "
+            "JOIN unnest($1::smallint[], $2::bigint[]) AS w(level, node_index) "
+            "USING (level, node_index)",
+            [lv for lv, _ in inner],
+            [i for _, i in inner],
+        ):
+            found[(r["level"], r["node_index"])] = r["hash"]
+    missing = wanted - found.keys()
+    if missing:
+        raise LedgerGap(f"the ledger has no node {min(missing)}")
+    return found
+
+
+async def compute[T](conn: asyncpg.Connection, build: Callable[[NodeGetter], T]) -> T:
+    """Run a root/proof computation on stored nodes: one query for every node it reads."""
+    nodes = await fetch_nodes(conn, nodes_needed(build))
+    return build(lambda level, index: nodes[(level, index)])
+
+
+def _head(row: asyncpg.Record) -> TreeHead:
+    return TreeHead(
+        size=row["size"],
+        root=row["root"],
+        timestamp=row["timestamp_ms"],
+        signature=row["signature"],
+        key_id=row["key_id"],
+    )
+
+
+_HEAD_COLUMNS = "size, root, timestamp_ms, signature, key_id"
+
+
+async def latest_head(conn: asyncpg.Connection) -> TreeHead | None:
+    row = await conn.fetchrow(
+        f"SELECT {_HEAD_COLUMNS} FROM views.ledger_heads ORDER BY size DESC LIMIT 1"
+    )
+    return None if row is None else _head(row)
+
+
+async def head_at(conn: asyncpg.Connection, size: int) -> TreeHead | None:
+    row = await conn.fetchrow(
+        f"SELECT {_HEAD_COLUMNS} FROM views.ledger_heads WHERE size = $1", size
+    )
+    return None if row is None else _head(row)
+
+
+async def all_heads(conn: asyncpg.Connection) -> list[TreeHead]:
+    rows = await conn.fetch(f"SELECT {_HEAD_COLUMNS} FROM views.ledger_heads ORDER BY size")
+    return [_head(r) for r in rows]
+
+
+async def insert_heads(conn: asyncpg.Connection, heads: Sequence[TreeHead]) -> None:
+    await conn.executemany(
+        "INSERT INTO views.ledger_heads (size, root, signed_at, timestamp_ms, signature, key_id) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (size) DO NOTHING",
+        [(h.size, h.root, from_ms(h.timestamp), h.timestamp, h.signature, h.key_id) for h in heads],
+    )
+
+
+async def leaf_of(conn: asyncpg.Connection, notification_id: int) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "SELECT position, notification_id, originator_id, originator_version, leaf_hash "
+        "FROM views.ledger_leaves WHERE notification_id = $1",
+        notification_id,
+    )
+    return None if row is None else dict(row)
+
+
+async def case_events(conn: asyncpg.Connection, case_id: Any) -> list[dict[str, Any]]:
+    """A case's events as stored, with their leaf position (None while the ledger lags)."""
+    rows = await conn.fetch(
+        f"SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
+        f"l.position FROM {EVENTS_TABLE} e "
+        f"LEFT JOIN views.ledger_leaves l USING (notification_id) "
+        f"WHERE e.originator_id = $1 ORDER BY e.originator_version",
+        case_id,
+    )
+    return [dict(r) for r in rows]
