@@ -5,6 +5,7 @@ COPY domain ./domain
 COPY projections ./projections
 COPY api ./api
 COPY oversight ./oversight
+COPY ledger ./ledger
 RUN pip install --no-cache-dir . && useradd --system oversight
 USER oversight
 ENV OVERSIGHT_VAR_DIR=/tmp/oversight
