@@ -6,7 +6,7 @@ COPY projections ./projections
 COPY api ./api
 COPY oversight ./oversight
 COPY ledger ./ledger
-RUN pip install --no-cache-dir . && useradd --system oversight
+RUN pip install --no-cache-dir . && useradd --system oversight && mkdir /keys && chown oversight /keys
 USER oversight
 ENV OVERSIGHT_VAR_DIR=/tmp/oversight
 EXPOSE 8000
