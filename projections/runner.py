@@ -111,6 +111,7 @@ async def _drop(conn: asyncpg.Connection, projection: Projection) -> None:
 
 async def drop_views(conn: asyncpg.Connection, projections: Sequence[Projection]) -> None:
     async with conn.transaction():
+        await conn.execute(SCHEMA_SQL)  # a store whose views were never built has none yet
         for projection in projections:
             await _drop(conn, projection)
 

@@ -179,3 +179,28 @@ def test_serve_without_database_url_starts_the_embedded_postgres():
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_rebuild_on_a_store_whose_views_were_never_built(fresh_database_url, settings):
+    from domain import commands as cmd
+    from oversight.bootstrap import build_application
+    from tests.conftest import actor
+
+    app = build_application(fresh_database_url, settings)
+    code = credit_code()
+    body = cmd.LodgeComplaint(
+        kind="complaint",
+        channel="web",
+        category="approval",
+        title="t",
+        description="d",
+        complainant=cmd.ComplainantIn(name="某公司", credit_code=code),
+    )
+    from datetime import UTC, datetime
+
+    app.lodge_complaint(actor("enterprise", "e", code), datetime(2024, 9, 23, 1, tzinfo=UTC), body)
+    app.close()
+    env = {"DATABASE_URL": fresh_database_url, "OVERSIGHT_JWT_SECRET": "k" * 40}
+    result = oversight("rebuild", env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert '"rebuilt"' in result.stderr
