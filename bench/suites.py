@@ -118,7 +118,16 @@ class Server:
             "OVERSIGHT_VAR_DIR": str(settings.var_dir),
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "oversight.cli", "serve", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "oversight.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             env=env,
             cwd=common.ROOT,
             stdout=subprocess.DEVNULL,
@@ -197,7 +206,7 @@ async def command(server: str, args: Namespace) -> list[Row]:
     baseline = await _insert_commit_baseline(base_url, seconds)
 
     url = common.fresh_database(server, "command")
-    srv = Server(url, port=18931)
+    srv = Server(url, port=18931, workers=os.cpu_count() or 1)
     try:
         rng = random.Random(1)
         codes = [common.credit_code(rng) for _ in range(CLIENTS)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
@@ -32,13 +33,31 @@ def _database(settings: Settings) -> tuple[str, bool]:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    url, embedded = _database(settings)
+    secret = settings.signing_secret(embedded=embedded)
+    if args.workers > 1:
+        # One process per core: each worker builds its app from what is resolved here.
+        from api import asgi
+
+        os.environ[asgi.RESOLVED_URL] = url
+        os.environ[asgi.RESOLVED_SECRET] = secret
+        os.environ[asgi.RUN_PROJECTIONS] = "0" if args.no_projections else "1"
+        uvicorn.run(
+            "api.asgi:app_factory",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_config=None,
+            access_log=False,
+        )
+        return 0
     from api.app import create_app
 
-    url, embedded = _database(settings)
     app = create_app(
         settings,
         database_url=url,
-        jwt_secret=settings.signing_secret(embedded=embedded),
+        jwt_secret=secret,
         run_projections=not args.no_projections,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
@@ -159,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
         "--no-projections", action="store_true", help="leave the views to `oversight worker`"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (one per core for throughput; default 1)",
     )
     serve.set_defaults(func=cmd_serve)
 

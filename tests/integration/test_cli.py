@@ -12,6 +12,7 @@ import time
 
 import httpx
 import jwt
+import psutil
 import pytest
 
 from tests.conftest import ROOT
@@ -101,9 +102,9 @@ def test_calendar_load_installs_a_valid_year_and_refuses_a_bad_one(tmp_path):
     assert not (tmp_path / "cal" / "2032.json").exists()
 
 
-def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
+def _serve(env: dict[str, str], port: int, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "oversight.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "oversight.cli", "serve", "--port", str(port), *extra],
         env={**os.environ, **env},
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -160,6 +161,21 @@ def test_serve_on_a_database_url_answers_real_http(database_url):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_serve_with_one_process_per_core(database_url):
+    env = {"DATABASE_URL": database_url, "OVERSIGHT_JWT_SECRET": "w" * 40}
+    port = free_port()
+    proc = _serve(env, port, "--workers", "2")
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base, proc)
+        _lodge_through(base, env)
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        assert len([w for w in workers if "python" in w.name().lower()]) >= 2
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def test_serve_without_database_url_starts_the_embedded_postgres():
