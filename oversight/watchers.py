@@ -17,17 +17,16 @@ from typing import Any
 import asyncpg
 import structlog
 
-from domain.values import Actor, Role
 from oversight.commitment_watcher import mark_overdue_commitments
 from oversight.complaint_watcher import remind_and_escalate_complaints
 from oversight.deadline_watchers import (
     remind_and_escalate_credit_repairs,
     remind_and_escalate_problems,
 )
+from oversight.system_moves import SYSTEM  # noqa: F401 - re-exported
 
 log = structlog.get_logger(__name__)
 
-SYSTEM = Actor(id="deadline-watcher", role=Role.SYSTEM)
 
 # A watcher: (application, asyncpg pool, clock) -> one pass; returns how many events it raised.
 Watcher = Callable[[Any, Any, Callable[[], datetime]], Awaitable[int]]
