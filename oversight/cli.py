@@ -85,9 +85,19 @@ async def _with_runner(settings: Settings, url: str, *, rebuild: bool) -> int:
     from ledger.signer import run_ledger_signer
     from oversight.watchers import run_watchers
 
-    pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=4)
+    # A rebuild applies each batch to every view at once (one connection each), in larger
+    # batches; a worker keeps the defaults, leaving connections to the watchers and signer.
+    views = len(PROJECTIONS)
+    pool = await asyncpg.create_pool(
+        asyncpg_dsn(url), min_size=1, max_size=views + 1 if rebuild else 6
+    )
     try:
-        runner = ProjectionRunner(pool, PROJECTIONS, poll_seconds=settings.projection_poll_seconds)
+        runner = ProjectionRunner(
+            pool,
+            PROJECTIONS,
+            poll_seconds=settings.projection_poll_seconds,
+            **({"batch_size": 5000, "concurrency": views} if rebuild else {}),
+        )
         async with pool.acquire() as conn:
             if rebuild:
                 await drop_views(conn, PROJECTIONS)

@@ -22,12 +22,17 @@ from uuid import UUID
 import asyncpg
 
 from domain.calendar import WorkingCalendar
+from projections.bulk import upsert
 from projections.runner import StoredEvent
 
 FACT_COLUMNS = (
     "position", "case_id", "case_type", "type", "at", "day", "kind", "channel", "category",
     "department", "status_from", "status_to", "on_time", "working_days", "rating", "subject",
 )  # fmt: skip
+# Columns a fact takes from the case's state (FACT_COLUMNS order: the first four sit
+# after "day", "subject" is last).
+_DESCRIBED = ("kind", "channel", "category", "department", "subject")
+assert FACT_COLUMNS[6:10] == _DESCRIBED[:4] and FACT_COLUMNS[-1] == _DESCRIBED[4]
 STATE_COLUMNS = (
     "case_id", "case_type", "kind", "channel", "category", "department", "status",
     "acceptance_due", "handling_due", "lodged_at", "transferred_at", "on_time_so_far",
@@ -331,33 +336,39 @@ class CaseFacts:
                 continue
             at: datetime = e.data["timestamp"]
             day = at.astimezone(tz).date()
-            row = {
-                **{
-                    c: state.get(c)
-                    for c in ("kind", "channel", "category", "department", "subject")
-                },
-                **fact,
-                "position": e.position, "case_id": e.case_id, "case_type": e.case_type,
-                "type": e.type, "at": at, "day": day,
-            }  # fmt: skip
-            facts.append(tuple(row.get(c) for c in FACT_COLUMNS))
-            if row.get("status_from"):
-                net[(e.case_type, day, row["status_from"])] -= 1
-            if row.get("status_to"):
-                net[(e.case_type, day, row["status_to"])] += 1
+            # The case's descriptive columns as they stand, unless the fact names its own.
+            described = [fact[c] if c in fact else state.get(c) for c in _DESCRIBED]
+            status_from, status_to = fact.get("status_from"), fact.get("status_to")
+            facts.append(
+                (
+                    e.position, e.case_id, e.case_type, e.type, at, day, *described[:4],
+                    status_from, status_to, fact.get("on_time"), fact.get("working_days"),
+                    fact.get("rating"), described[4],
+                )
+            )  # fmt: skip
+            if status_from:
+                net[(e.case_type, day, status_from)] -= 1
+            if status_to:
+                net[(e.case_type, day, status_to)] += 1
         await conn.copy_records_to_table(
             "case_facts", schema_name="views", columns=FACT_COLUMNS, records=facts
         )
-        await conn.executemany(
-            _UPSERT_STATE, [tuple(s.get(c) for c in STATE_COLUMNS) for s in states.values()]
+        await upsert(
+            conn,
+            "views.fact_state",
+            STATE_COLUMNS,
+            [tuple(s.get(c) for c in STATE_COLUMNS) for s in states.values()],
+            key=("case_id",),
         )
-        await conn.executemany(
-            "INSERT INTO views.status_by_day (case_type, day, status, net) VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT (case_type, day, status) DO UPDATE "
-            "SET net = views.status_by_day.net + EXCLUDED.net",
+        await upsert(
+            conn,
+            "views.status_by_day",
+            ("case_type", "day", "status", "net"),
             # Zero nets too: a row exists for every (type, day, status) ever touched, so
             # the table does not depend on how events were split into batches.
             [(*key, n) for key, n in net.items()],
+            key=("case_type", "day", "status"),
+            update="net = views.status_by_day.net + EXCLUDED.net",
         )
 
     async def _service_statistics(
@@ -400,11 +411,3 @@ class CaseFacts:
             statistics_id,
         )
         return row["period_start"], row["period_end"]
-
-
-_UPSERT_STATE = (
-    f"INSERT INTO views.fact_state ({', '.join(STATE_COLUMNS)}) "
-    f"VALUES ({', '.join(f'${i}' for i in range(1, len(STATE_COLUMNS) + 1))}) "
-    "ON CONFLICT (case_id) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in STATE_COLUMNS if c != "case_id")
-)

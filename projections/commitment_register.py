@@ -21,6 +21,7 @@ import asyncpg
 from domain.commitment import Status
 from domain.values import Actor, Role
 from projections import cursors
+from projections.bulk import upsert
 from projections.runner import StoredEvent
 
 COLUMNS = (
@@ -196,15 +197,13 @@ class CommitmentRegister:
             HANDLERS[e.type](row, e)
             row.update(version=e.version, position=e.position, updated_at=e.data["timestamp"])
             row["list_group"], row["list_key"] = list_position(row)
-        await conn.executemany(_UPSERT, [tuple(row[c] for c in COLUMNS) for row in rows.values()])
+        await upsert(
+            conn,
+            "views.commitment_register",
+            COLUMNS,
+            [tuple(row[c] for c in COLUMNS) for row in rows.values()],
+        )
 
-
-_UPSERT = (
-    f"INSERT INTO views.commitment_register ({', '.join(COLUMNS)}) "
-    f"VALUES ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))}) "
-    f"ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c != "id")
-)
 
 # --- queries -------------------------------------------------------------------------
 

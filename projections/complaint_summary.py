@@ -17,6 +17,7 @@ import asyncpg
 from domain.complaint import OPEN_STATUSES, Status
 from domain.values import Actor, Role
 from projections import cursors
+from projections.bulk import upsert
 from projections.runner import StoredEvent
 
 COLUMNS = (
@@ -263,15 +264,13 @@ class ComplaintSummary:
             HANDLERS[e.type](row, e)
             row.update(version=e.version, position=e.position, updated_at=e.data["timestamp"])
             row["due_at"] = active_deadline(row)
-        await conn.executemany(_UPSERT, [tuple(row[c] for c in COLUMNS) for row in rows.values()])
+        await upsert(
+            conn,
+            "views.complaint_summary",
+            COLUMNS,
+            [tuple(row[c] for c in COLUMNS) for row in rows.values()],
+        )
 
-
-_UPSERT = (
-    f"INSERT INTO views.complaint_summary ({', '.join(COLUMNS)}) "
-    f"VALUES ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))}) "
-    f"ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c != "id")
-)
 
 # --- the list query ----------------------------------------------------------------
 

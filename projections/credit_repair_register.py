@@ -23,6 +23,7 @@ from domain.access import SEE_ALL
 from domain.credit_repair import Outcome, Stage, Status
 from domain.values import Actor, Role
 from projections import cursors
+from projections.bulk import upsert
 from projections.runner import StoredEvent
 
 CASE_TYPE = "CreditRepair"
@@ -219,15 +220,13 @@ class CreditRepairRegister:
             row = rows.setdefault(e.case_id, {})
             HANDLERS[e.type](row, e)
             row.update(version=e.version, position=e.position, updated_at=e.data["timestamp"])
-        await conn.executemany(_UPSERT, [tuple(row[c] for c in COLUMNS) for row in rows.values()])
+        await upsert(
+            conn,
+            "views.credit_repair_register",
+            COLUMNS,
+            [tuple(row[c] for c in COLUMNS) for row in rows.values()],
+        )
 
-
-_UPSERT = (
-    f"INSERT INTO views.credit_repair_register ({', '.join(COLUMNS)}) "
-    f"VALUES ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))}) "
-    f"ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c != "id")
-)
 
 # --- the list query ----------------------------------------------------------------
 

@@ -16,8 +16,8 @@ version bump) never drops them, and the rebuilt tree is checked against them.
 
 Appending keeps the tree's right edge (a `CompactRange`, at most 64 hashes) loaded from
 the stored nodes, so a batch costs O(batch + log n), never a pass over the whole tree.
-The runner hands the projection decoded events; the leaf needs the bytes as stored, so
-`apply` reads them again, in the same transaction, by notification id.
+The leaf is the hash of the event's bytes as stored, which the runner hands over with
+the decoded event (`StoredEvent.stored`): nothing is read twice.
 """
 
 from __future__ import annotations
@@ -80,35 +80,17 @@ class Ledger:
         await conn.execute(CREATE_SQL)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
-        first, last = events[0].position, events[-1].position
-        rows = await conn.fetch(
-            f"SELECT notification_id, originator_id, originator_version, topic, state "
-            f"FROM {EVENTS_TABLE} WHERE notification_id BETWEEN $1 AND $2 "
-            f"ORDER BY notification_id",
-            first,
-            last,
-        )
-        if [r["notification_id"] for r in rows] != [e.position for e in events]:
-            raise RuntimeError(f"the event store changed under the ledger ({first}..{last})")
         size = await ledger_size(conn)
         coords = frontier_nodes(size)
         nodes = await fetch_nodes(conn, coords)
         tree = CompactRange(size, [nodes[c] for c in coords])
         leaves = []
         completed: list[tuple[int, int, bytes]] = []
-        for row in rows:
-            leaf = event_leaf_hash(
-                row["originator_id"], row["originator_version"], row["topic"], row["state"]
-            )
-            leaves.append(
-                (
-                    tree.size,
-                    row["notification_id"],
-                    row["originator_id"],
-                    row["originator_version"],
-                    leaf,
-                )
-            )
+        for e in events:
+            if e.stored is None:
+                raise ValueError("the ledger hashes events as stored: the runner gives their bytes")
+            leaf = event_leaf_hash(e.case_id, e.version, e.topic, e.stored)
+            leaves.append((tree.size, e.position, e.case_id, e.version, leaf))
             completed += tree.append(leaf)
         await conn.copy_records_to_table(
             "ledger_leaves",

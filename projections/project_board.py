@@ -23,6 +23,7 @@ import asyncpg
 from domain.project import ProblemStatus
 from domain.values import Actor, Role
 from projections import cursors
+from projections.bulk import upsert
 from projections.runner import StoredEvent
 
 PROJECT_COLUMNS = (
@@ -312,24 +313,18 @@ class ProjectBoard:
                         project[before] -= 1
                     project[after] += 1
             project.update(position=e.position, updated_at=at)
-        await conn.executemany(
-            _upsert("views.project_board", PROJECT_COLUMNS),
+        await upsert(
+            conn,
+            "views.project_board",
+            PROJECT_COLUMNS,
             [tuple(row[c] for c in PROJECT_COLUMNS) for row in projects.values()],
         )
-        if problems:
-            await conn.executemany(
-                _upsert("views.project_problems", PROBLEM_COLUMNS),
-                [tuple(row[c] for c in PROBLEM_COLUMNS) for row in problems.values()],
-            )
-
-
-def _upsert(table: str, columns: Sequence[str]) -> str:
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(f'${i}' for i in range(1, len(columns) + 1))}) "
-        f"ON CONFLICT (id) DO UPDATE SET "
-        + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "id")
-    )
+        await upsert(
+            conn,
+            "views.project_problems",
+            PROBLEM_COLUMNS,
+            [tuple(row[c] for c in PROBLEM_COLUMNS) for row in problems.values()],
+        )
 
 
 # --- the list queries ----------------------------------------------------------------

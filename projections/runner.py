@@ -1,11 +1,15 @@
 """The projection runner: keeps the `views` schema up to date with the event store.
 
-For each projection it repeatedly, in ONE transaction: locks the projection's tracking
-row, reads the next batch of stored events after the tracked position (in notification
-order), lets the projection write its rows, and moves the position. A crash anywhere
-rolls the whole batch back, so restarting resumes exactly where the views are: every
-event reaches every view exactly once. Two runners on the same database serialise on
-the tracking row lock, so they never apply a batch twice.
+It reads the next batch of stored events (in notification order) ONCE, decodes it once,
+and hands it to every projection. Each projection applies it in its own transaction on
+its own connection: it locks its tracking row, takes the events after its tracked
+position, writes its rows, and moves the position. A crash anywhere rolls that view's
+batch back, so restarting resumes exactly where each view is: every event reaches every
+view exactly once. Two runners on the same database serialise on the tracking row lock,
+so they never apply a batch twice. The projections of one batch run concurrently (up to
+`concurrency` connections), so one view's database round trips overlap another's Python
+work; a view that falls behind the others (rebuilt after a version bump) simply sets
+where the next shared batch starts.
 
 It wakes on LISTEN/NOTIFY from the event store and also polls, because a NOTIFY can be
 lost (eventsourcing issue #305).
@@ -15,8 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from bisect import bisect_right
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -42,21 +48,30 @@ ALTER TABLE views.tracking ADD COLUMN IF NOT EXISTS schema_version integer NOT N
 
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
-    """One event as the views see it: its position in the log, its case, and its data."""
+    """One event as the views see it: its position in the log, its case, and its data
+    (decoded; `stored` is the state as stored, for the ledger, which hashes those bytes)."""
 
     position: int
     case_id: UUID
     version: int
     topic: str
     data: dict[str, Any]
+    stored: bytes | None = None
+    # From the topic ("domain.complaint:Complaint.Lodged" -> "Complaint", "Lodged"); every
+    # view asks for them for every event, so they are worked out once, here.
+    case_type: str = field(init=False)
+    type: str = field(init=False)
 
-    @property
-    def case_type(self) -> str:
-        return self.topic.split(":", 1)[1].split(".")[0]
+    def __post_init__(self) -> None:
+        case_type, event_type = _topic_parts(self.topic)
+        object.__setattr__(self, "case_type", case_type)
+        object.__setattr__(self, "type", event_type)
 
-    @property
-    def type(self) -> str:
-        return self.topic.rsplit(".", 1)[1]
+
+@cache
+def _topic_parts(topic: str) -> tuple[str, str]:
+    """("Complaint", "Lodged") from "domain.complaint:Complaint.Lodged" (a few dozen topics)."""
+    return topic.split(":", 1)[1].split(".")[0], topic.rsplit(".", 1)[1]
 
 
 class Projection(Protocol):
@@ -124,9 +139,16 @@ def _decode(rows: Sequence[asyncpg.Record]) -> list[StoredEvent]:
             version=row["originator_version"],
             topic=row["topic"],
             data=decode_event_state(row["topic"], row["state"]),
+            stored=row["state"],
         )
         for row in rows
     ]
+
+
+_SELECT_AFTER = (
+    f"SELECT notification_id, originator_id, originator_version, topic, state "
+    f"FROM {EVENTS_TABLE} WHERE notification_id > $1 ORDER BY notification_id LIMIT $2"
+)
 
 
 async def max_position(conn: asyncpg.Connection) -> int:
@@ -146,47 +168,79 @@ class ProjectionRunner:
         *,
         batch_size: int = 1000,
         poll_seconds: float = 1.0,
+        concurrency: int = 3,
     ) -> None:
         self.pool = pool
         self.projections = list(projections)
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        # At most this many views apply a batch at once, each on its own connection: the
+        # API process shares its pool with the runner and must keep connections free.
+        self._slots = asyncio.Semaphore(max(1, concurrency))
         self._wake = asyncio.Event()
 
-    async def step(self, projection: Projection) -> int:
-        """Apply the next batch to one projection; returns how many events it applied."""
-        async with self.pool.acquire() as conn, conn.transaction():
+    async def catch_up(self, progress: Callable[[int], Any] | None = None) -> int:
+        """Apply every stored event to every projection; returns how many (event, view)
+        applications were made."""
+        async with self.pool.acquire() as conn:
+            tracked = {
+                r["projection"]: r["position"]
+                for r in await conn.fetch("SELECT projection, position FROM views.tracking")
+            }
+        # A projection without a tracking row has no tables yet (ensure_schema makes both).
+        positions = {p.name: tracked[p.name] for p in self.projections if p.name in tracked}
+        total = 0
+        while positions:
+            start = min(positions.values())
+            async with self.pool.acquire() as conn:
+                rows = await conn.fetch(_SELECT_AFTER, start, self.batch_size)
+            if not rows:
+                break
+            events = _decode(rows)
+            outcomes = await asyncio.gather(
+                *(self._apply(p, events, start) for p in self.projections if p.name in positions),
+                return_exceptions=True,
+            )
+            # Every view's transaction has ended (committed or rolled back) by now.
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            applied = 0
+            for name, count, position in outcomes:  # type: ignore[misc]
+                positions[name] = position
+                applied += count
+            total += applied
+            if progress:
+                progress(applied)
+        return total
+
+    async def _apply(
+        self, projection: Projection, events: list[StoredEvent], start: int
+    ) -> tuple[str, int, int]:
+        """Apply the events of a batch (read after `start`) that `projection` lacks, in one
+        transaction; returns (name, events applied, its position after)."""
+        async with self._slots, self.pool.acquire() as conn, conn.transaction():
             position = await conn.fetchval(
                 "SELECT position FROM views.tracking WHERE projection = $1 FOR UPDATE",
                 projection.name,
             )
-            rows = await conn.fetch(
-                f"SELECT notification_id, originator_id, originator_version, topic, state "
-                f"FROM {EVENTS_TABLE} WHERE notification_id > $1 "
-                f"ORDER BY notification_id LIMIT $2",
-                position,
-                self.batch_size,
-            )
-            if not rows:
-                return 0
-            events = _decode(rows)
+            if position is None:  # dropped under us: nothing to apply until it is re-created
+                return projection.name, 0, events[-1].position
+            if position < start:
+                # It went back (rebuilt meanwhile): the shared batch does not start where it
+                # is, so it reads its own this time; the next batch starts at its position.
+                events = _decode(await conn.fetch(_SELECT_AFTER, position, self.batch_size))
+            else:
+                events = events[bisect_right([e.position for e in events], position) :]
+            if not events:
+                return projection.name, 0, position
             await projection.apply(conn, events)
             await conn.execute(
                 "UPDATE views.tracking SET position = $2, updated_at = now() WHERE projection = $1",
                 projection.name,
                 events[-1].position,
             )
-            return len(events)
-
-    async def catch_up(self, progress: Callable[[int], Any] | None = None) -> int:
-        """Apply every stored event to every projection; returns how many were applied."""
-        total = 0
-        for projection in self.projections:
-            while applied := await self.step(projection):
-                total += applied
-                if progress:
-                    progress(applied)
-        return total
+            return projection.name, len(events), events[-1].position
 
     async def run(self, stop: asyncio.Event) -> None:
         """Keep the views current until `stop` is set."""

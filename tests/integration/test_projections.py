@@ -140,6 +140,35 @@ async def test_runner_killed_at_random_moments_ends_equal_to_a_rebuild(fresh):
     assert len(rebuilt["views.audit_trail"]) > 60
 
 
+async def test_views_at_different_positions_each_get_exactly_the_events_they_lack(fresh):
+    """One shared batch serves every view: a view rebuilt from 0 while the others are
+    current, and views a few events apart, all end equal to a rebuild from scratch."""
+    app, pool, _ = fresh
+    await asyncio.to_thread(write_cases, app, 30, 21)
+    await ProjectionRunner(pool, PROJECTIONS[:3], batch_size=7).catch_up()  # some ahead
+    await asyncio.to_thread(write_cases, app, 20, 22)
+    await ProjectionRunner(pool, PROJECTIONS, batch_size=11).catch_up()
+    # A version bump: one view starts again at 0 while the rest are at the end.
+    async with pool.acquire() as conn:
+        await drop_views(conn, [PROJECTIONS[4]])
+        await ensure_schema(conn, PROJECTIONS)
+        before = await conn.fetchval("SELECT count(*) FROM oversight_events")
+    await asyncio.to_thread(write_cases, app, 10, 23)
+    applied = await ProjectionRunner(pool, PROJECTIONS, batch_size=13).catch_up()
+    incremental = await dump_views(pool)
+    async with pool.acquire() as conn:
+        latest = await max_position(conn)
+        positions = {r[0] for r in await conn.fetch("SELECT position FROM views.tracking")}
+        stored = await conn.fetchval("SELECT count(*) FROM oversight_events")
+        await drop_views(conn, PROJECTIONS)
+        await ensure_schema(conn, PROJECTIONS)
+    await ProjectionRunner(pool, PROJECTIONS).catch_up()
+    assert positions == {latest}
+    assert incremental == await dump_views(pool)
+    # The rebuilt view took every event; the other six only the new ones, once each.
+    assert applied == stored + (len(PROJECTIONS) - 1) * (stored - before)
+
+
 async def test_a_failing_batch_leaves_no_trace_and_is_retried(fresh):
     app, pool, _ = fresh
     await asyncio.to_thread(write_cases, app, 10, 11)
