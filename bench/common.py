@@ -125,12 +125,15 @@ def lodge_command(rng: random.Random) -> cmd.LodgeComplaint:
     )
 
 
-def generate_events(app: Oversight, n_events: int, *, seed: int = 7, per_save: int = 200) -> int:
+def generate_events(
+    app: Oversight, n_events: int, *, seed: int = 7, per_save: int = 200, start: datetime = START
+) -> int:
     """Store about `n_events` events through the domain: complaints lodged, accepted,
-    transferred, replied, reviewed and rated, many cases per save (one transaction)."""
+    transferred, replied, reviewed and rated, many cases per save (one transaction),
+    lodged from `start` on (one every 45 s on average: 1M events span about 130 days)."""
     rng = random.Random(seed)
     written = 0
-    at = START
+    at = start
     pending: list[Complaint] = []
     while written < n_events:
         at += timedelta(seconds=rng.randrange(1, 90))

@@ -49,7 +49,12 @@ async def run_watchers(
 ) -> None:
     """Run every watcher once per interval until `stop` is set. One process at a time
     does a pass (a PostgreSQL advisory lock), so several servers don't race; a race
-    would be harmless anyway: a second mark of the same deadline is refused (409)."""
+    would be harmless anyway: a second mark of the same deadline is refused (409).
+    `every_seconds <= 0` turns them off in this process (another one, e.g. `oversight
+    worker`, watches)."""
+    if every_seconds <= 0:
+        log.info("deadline_watchers_off")
+        return
     while not stop.is_set():
         if WATCHERS:
             try:

@@ -304,3 +304,13 @@ async def test_the_served_watcher_loop_runs_both(fresh):
         await task
     assert types(app, PROBLEM, problem) == ["Raised", "Reminded"]
     assert types(app, CREDIT_REPAIR, repair) == ["Applied", "Reminded"]
+
+
+async def test_watchers_turned_off_mark_nothing(fresh):
+    """OVERSIGHT_WATCH_SECONDS=0: this process does not watch (a worker does)."""
+    app, pool, runner = fresh
+    problem = raise_problem(app, project(app))
+    await runner.catch_up()
+    stop = asyncio.Event()  # never set: a loop that ran would never return
+    await asyncio.wait_for(run_watchers(app, pool, Clock(WEDNESDAY), stop, every_seconds=0), 5)
+    assert types(app, PROBLEM, problem) == ["Raised"]
