@@ -173,8 +173,11 @@ class CommitmentRegister:
                 ON views.commitment_register (matter, list_group, list_key, id);
             CREATE INDEX IF NOT EXISTS commitment_register_enterprise
                 ON views.commitment_register (enterprise_credit_code, list_group, list_key, id);
-            CREATE INDEX IF NOT EXISTS commitment_register_due
-                ON views.commitment_register (due_at) WHERE status = 'granted';
+            -- (due_at, id): the warnings list reads a page in deadline order (warnings.py).
+            -- (the overdue watcher's `status = 'granted' AND due_at < now` uses it too)
+            DROP INDEX IF EXISTS views.commitment_register_due;
+            CREATE INDEX IF NOT EXISTS commitment_register_due_id
+                ON views.commitment_register (due_at, id) WHERE status IN ('granted', 'overdue');
             CREATE INDEX IF NOT EXISTS commitment_register_epidemic
                 ON views.commitment_register (id)
                 WHERE epidemic_contingent AND epidemic_ended_on IS NULL;

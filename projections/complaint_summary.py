@@ -243,8 +243,10 @@ class ComplaintSummary:
                 ON views.complaint_summary (complainant_credit_code, lodged_at DESC, id DESC);
             CREATE INDEX IF NOT EXISTS complaint_summary_departments
                 ON views.complaint_summary USING gin (departments);
-            CREATE INDEX IF NOT EXISTS complaint_summary_due
-                ON views.complaint_summary (due_at) WHERE due_at IS NOT NULL;
+            -- (due_at, id): the warnings list reads a page in deadline order (warnings.py).
+            DROP INDEX IF EXISTS views.complaint_summary_due;
+            CREATE INDEX IF NOT EXISTS complaint_summary_due_id
+                ON views.complaint_summary (due_at, id) WHERE due_at IS NOT NULL;
             """
         )
 

@@ -202,6 +202,11 @@ class CreditRepairRegister:
                 ON views.credit_repair_register (status, applied_at DESC, id DESC);
             CREATE INDEX IF NOT EXISTS credit_repair_register_enterprise
                 ON views.credit_repair_register (credit_code, applied_at DESC, id DESC);
+            -- (due_at, id): the warnings list reads a page in deadline order (warnings.py).
+            CREATE INDEX IF NOT EXISTS credit_repair_register_review_due
+                ON views.credit_repair_register (
+                    (CASE status WHEN 'applied' THEN initial_review_due ELSE re_review_due END), id
+                ) WHERE status IN ('applied', 'initially_reviewed');
             """
         )
 

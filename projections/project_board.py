@@ -268,8 +268,10 @@ class ProjectBoard:
             );
             CREATE INDEX IF NOT EXISTS project_problems_project
                 ON views.project_problems (project_id, raised_at DESC, id DESC);
-            CREATE INDEX IF NOT EXISTS project_problems_due
-                ON views.project_problems (due_at) WHERE due_at IS NOT NULL;
+            -- (due_at, id): the warnings list reads a page in deadline order (warnings.py).
+            DROP INDEX IF EXISTS views.project_problems_due;
+            CREATE INDEX IF NOT EXISTS project_problems_due_id
+                ON views.project_problems (due_at, id) WHERE due_at IS NOT NULL;
             """
         )
 

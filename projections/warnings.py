@@ -75,15 +75,23 @@ async def list_warnings(
     sources = [sql for name, sql in SOURCES.items() if case_type in (None, name)]
     if not sources:
         return []
-    union = " UNION ALL ".join(f"({sql})" for sql in sources)
+    # Each source gives only its first offset + limit rows in deadline order (an ordered
+    # index scan that stops there), so a page costs the same however many deadlines have
+    # passed; the union of those is sorted once more.
+    union = " UNION ALL ".join(
+        f"""(SELECT * FROM ({sql}) AS s
+             WHERE ($3::text IS NULL
+                    OR (CASE WHEN due_at < $2 THEN 'overdue' ELSE 'due_soon' END) = $3)
+               AND ($4::text IS NULL OR responsible = $4)
+             ORDER BY due_at, case_id LIMIT $5::bigint + $6::bigint)"""
+        for sql in sources
+    )
     rows = await conn.fetch(
         f"""
         SELECT *, CASE WHEN due_at < $2 THEN 'overdue' ELSE 'due_soon' END AS level
         FROM ({union}) AS w
-        WHERE ($3::text IS NULL OR (CASE WHEN due_at < $2 THEN 'overdue' ELSE 'due_soon' END) = $3)
-          AND ($4::text IS NULL OR responsible = $4)
         ORDER BY due_at, case_id
-        LIMIT $5 OFFSET $6
+        LIMIT $5::bigint OFFSET $6::bigint
         """,  # the sources are constants of this module
         due_soon_until,
         now,

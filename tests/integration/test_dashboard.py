@@ -244,6 +244,49 @@ def test_warnings_cover_credit_repairs_and_commitments(fresh_client, clock):
     assert [i["due_at"] for i in items] == sorted(i["due_at"] for i in items)
 
 
+def test_warning_pages_follow_each_other_across_case_types(fresh_client, clock):
+    """limit/offset pages over complaints and credit repairs, with and without a level
+    filter, are the slices of the whole list (each source is cut at offset + limit)."""
+    client = fresh_client
+    last = None
+    for day, hour in [(9, 10), (9, 11), (9, 18), (10, 9), (10, 14), (10, 20), (11, 9)]:
+        clock.set(beijing(day, hour))
+        code = credit_code()
+        client.post(API, json=lodge_body(code), headers=CLERK)
+        last = client.post(
+            "/api/v1/credit-repairs",
+            json={
+                "enterprise": {"name": "某企业", "credit_code": code},
+                "record_id": f"R-{day}-{hour}",
+                "penalty_authority": "市场监管局",
+                "severity": "minor",
+                "proof": "已整改",
+                "pledge_signed": True,
+            },
+            headers=bearer("enterprise", "e", code),
+        ).json()
+    headers = {**SUPERVISOR, "X-Min-Position": str(last["position"])}
+    clock.set(beijing(12, 9))  # Thursday: some red, some yellow
+    for query in ("", "&level=overdue", "&level=due_soon"):
+        whole = client.get(f"/api/v1/warnings?limit=1000{query}", headers=headers).json()["items"]
+        pages = [
+            client.get(f"/api/v1/warnings?limit=3&offset={k}{query}", headers=headers).json()[
+                "items"
+            ]
+            for k in range(0, 15, 3)
+        ]
+        assert [i for page in pages for i in page] == whole
+        assert [(i["due_at"], i["case_id"]) for i in whole] == sorted(
+            (i["due_at"], i["case_id"]) for i in whole
+        )
+    levels = {i["level"] for i in client.get("/api/v1/warnings", headers=headers).json()["items"]}
+    assert levels == {"overdue", "due_soon"}
+    kinds = {
+        i["case_type"] for i in client.get("/api/v1/warnings", headers=headers).json()["items"]
+    }
+    assert kinds == {"complaint", "credit_repair"}
+
+
 def test_the_dashboard_is_the_same_after_a_rebuild(fresh_client, fresh_database_url, clock):
     client = fresh_client
     clock.set(beijing(9, 10))
