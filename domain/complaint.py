@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import reminders
 from domain.errors import MoveNotAllowed, RuleViolated
 from domain.values import Actor, Channel, Complainant, Kind, Rating, Role
 
@@ -290,8 +291,7 @@ class Complaint(Aggregate):
         """催办: the current step's deadline has passed. One reminder per deadline."""
         self._require("remind")
         step, due = self._overdue_step("remind", at)
-        if self.reminded_due == due:
-            raise MoveNotAllowed("remind", self.status, "this deadline was already reminded")
+        reminders.check_remind("remind", self.status, key=due, reminded=self.reminded_due)
         self._on_reminded(
             actor=actor, timestamp=at, step=step, due=due, escalate_after=escalate_after
         )
@@ -300,19 +300,14 @@ class Complaint(Aggregate):
         """Still overdue when the reminder's grace has run out: the supervisors are told."""
         self._require("escalate")
         step, due = self._overdue_step("escalate", at)
-        if self.reminded_due != due or self.escalate_after is None:
-            raise MoveNotAllowed("escalate", self.status, "this deadline was not reminded yet")
-        if self.escalated_due == due:
-            raise MoveNotAllowed("escalate", self.status, "this deadline was already escalated")
-        if at < self.escalate_after:
-            raise MoveNotAllowed("escalate", self.status, "the reminder's grace has not run out")
+        reminders.check_escalate(
+            "escalate", self.status, key=due, reminded=self.reminded_due,
+            escalated=self.escalated_due, escalate_after=self.escalate_after, at=at,
+        )  # fmt: skip
         self._on_escalated(actor=actor, timestamp=at, step=step, due=due)
 
     def _overdue_step(self, move: str, at: datetime) -> tuple[str, datetime]:
-        deadline = self.current_deadline
-        if deadline is None or at <= deadline[1]:
-            raise MoveNotAllowed(move, self.status, "the deadline has not passed")
-        return deadline
+        return reminders.overdue_step(move, self.status, self.current_deadline, at)
 
     # --- events: state changes only ------------------------------------------------
 
