@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest import mock
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -34,7 +35,7 @@ from ledger.merkle import (
     verify_consistency,
 )
 from ledger.signer import LedgerMismatch, SigningPolicy, run_signer
-from ledger.verify import Report
+from ledger.verify import Report, _Walk, verify_database
 from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
 from oversight.ledger_cli import cmd_verify
@@ -129,10 +130,50 @@ def event_at(url: str, *, offset: int) -> dict:
     return row
 
 
+def _facts(report: Report) -> tuple:
+    return (
+        report.events,
+        report.leaves,
+        report.heads,
+        report.signed,
+        report.sealed,
+        report.pending,
+        report.seals_checked,
+        report.problems,
+    )
+
+
+async def _row_by_row(self: _Walk) -> bool:
+    return False
+
+
+async def verify_every_way(url: str, key: LedgerKey) -> Report:
+    """`verify`, checked against itself. `_Walk._step` (row by row) defines what verify
+    reports; the bulk path only certifies clean chunks faster. So the report must be the
+    same, problem for problem and in the same order, with the bulk path switched off
+    and in chunks of 1, 3 and 8 rows (a tampered row then falls at the start, in the
+    middle or at the end of a chunk, after chunks certified in bulk)."""
+    report = await verify(url, key)
+    with mock.patch.object(_Walk, "_bulk", _row_by_row):
+        reference = await verify(url, key)
+    assert _facts(report) == _facts(reference), (report.lines(), reference.lines())
+    for batch in (1, 3, 8):
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+        try:
+            chunked = await verify_database(conn, key, batch=batch)
+        finally:
+            await conn.close()
+        assert _facts(chunked) == _facts(reference), (batch, chunked.lines(), reference.lines())
+    return report
+
+
 async def check_named(store: str, key: LedgerKey, kind: str, event: dict) -> Report:
     """Verify with the private key (seals checked) and with only the public key (the
     ledger's leaves alone): both must name the event. Returns the first report."""
-    reports = [await verify(store, key), await verify(store, LedgerKey(public=key.public))]
+    reports = [
+        await verify_every_way(store, key),
+        await verify_every_way(store, LedgerKey(public=key.public)),
+    ]
     for report in reports:
         check_names(report, kind, event)
     return reports[0]
@@ -156,7 +197,7 @@ def check_names(report: Report, kind: str, event: dict) -> None:
 
 
 async def test_the_honest_store_verifies_clean(base: Base) -> None:
-    report = await verify(base.url, base.key)
+    report = await verify_every_way(base.url, base.key)
     assert report.ok, report.lines()
     assert report.events == base.events
     assert report.leaves == base.leaves
@@ -166,6 +207,60 @@ async def test_the_honest_store_verifies_clean(base: Base) -> None:
     assert report.signed == base.signed
     assert report.seals_checked
     assert "OK" in report.lines()[-1]
+
+
+async def verify_counting_bulk(url: str, key: LedgerKey, batch: int) -> tuple[Report, list[int]]:
+    """verify in chunks of `batch`, and the first event of each chunk `_bulk` certified."""
+    certified: list[int] = []
+    bulk = _Walk._bulk
+
+    async def counting(self: _Walk) -> bool:
+        before = self.report.events
+        done = await bulk(self)
+        if done:
+            certified.append(before)
+        return done
+
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        with mock.patch.object(_Walk, "_bulk", counting):
+            report = await verify_database(conn, key, batch=batch)
+        # The read-ahead left no fetch running: the connection answers at once.
+        assert await conn.fetchval("SELECT count(*) FROM views.ledger_heads") == report.heads
+    finally:
+        await conn.close()
+    return report, certified
+
+
+async def test_the_honest_store_is_certified_in_bulk(base: Base) -> None:
+    """The fast path really runs (the reports of `verify_every_way` would agree
+    vacuously if it never did): in chunks of 8, every leaf of the ledger is certified
+    in bulk (the events after it, not yet in the ledger, go row by row)."""
+    report, certified = await verify_counting_bulk(base.url, base.key, 8)
+    assert report.ok, report.lines()
+    assert certified == list(range(0, base.leaves, 8)), (certified, base.leaves)
+
+
+async def test_after_an_altered_event_the_rest_is_still_certified_in_bulk(
+    store: str, base: Base
+) -> None:
+    """The store's tree and the ledger's part at an altered event; the chunks after it
+    are still clean, and certified in bulk with a tree each (heads after it still fail)."""
+    victim = event_at(store, offset=13)
+    as_superuser(
+        store,
+        "UPDATE oversight_events SET state = set_byte(state, 12, get_byte(state, 12) # 1) "
+        "WHERE notification_id = %s",
+        params=(victim["notification_id"],),
+    )
+    for key in (base.key, LedgerKey(public=base.key.public)):
+        report, certified = await verify_counting_bulk(store, key, 8)
+        check_names(report, "altered", victim)
+        # Chunk 8..15 holds the altered event: row by row; every other chunk in bulk.
+        assert certified == [0, *range(16, base.leaves, 8)], (certified, base.leaves)
+        # Every head is past the altered event: the store's root differs at each.
+        head_roots = [p for p in report.problems if p.kind == "head-root"]
+        assert len(head_roots) == report.heads, report.lines()
 
 
 async def test_heads_come_every_n_events_and_verify(base: Base) -> None:
@@ -219,7 +314,7 @@ async def test_time_passing_signs_a_head_at_the_current_size(store: str, base: B
     assert [h.size for h in heads] == [base.leaves]
     assert abs(heads[0].timestamp - (last.timestamp + 61_000)) <= 1
     assert await sign(store, base.key, policy, now=moment + timedelta(seconds=200)) == []
-    assert (await verify(store, base.key)).ok
+    assert (await verify_every_way(store, base.key)).ok
 
 
 async def test_the_signer_task_signs_and_stops(store: str, base: Base) -> None:
@@ -271,7 +366,7 @@ async def test_a_damaged_node_table_is_reported_and_never_signed_over(
     )
     with pytest.raises(LedgerMismatch):
         await sign(store, base.key, POLICY, force=True)
-    report = await verify(store, base.key)
+    report = await verify_every_way(store, base.key)
     assert report.first_event_problem is None
     kinds = {p.kind for p in report.problems}
     assert "ledger-node" in kinds, report.lines()
@@ -321,7 +416,7 @@ async def test_two_swapped_events_are_named(store: str, base: Base) -> None:
         params=(second["notification_id"],),
     )
     for key in (base.key, LedgerKey(public=base.key.public)):
-        report = await verify(store, key)
+        report = await verify_every_way(store, key)
         first_problem = report.first_event_problem
         assert first_problem is not None, report.lines()
         assert first_problem.kind == "reordered"
@@ -420,14 +515,14 @@ async def test_a_ledger_rewritten_to_match_is_caught_and_the_event_named(
         params=(victim["notification_id"],),
     )
     await _rewrite_ledger_to_match(store, victim)
-    report = await verify(store, base.key)
+    report = await verify_every_way(store, base.key)
     check_names(report, "altered", victim)
     kinds = {p.kind for p in report.problems}
     assert {"ledger-rewritten", "head-root"} <= kinds, report.lines()
     # With only the public key, no seal can be checked: still caught, and narrowed to
     # the events between the last head that holds and the first that does not.
     public_only = LedgerKey(public=base.key.public)
-    report = await verify(store, public_only)
+    report = await verify_every_way(store, public_only)
     assert not report.ok
     assert report.first_event_problem is None
     narrowed = [p for p in report.problems if p.kind == "head-root" and "among leaves" in p.detail]
@@ -443,13 +538,13 @@ async def test_a_forged_head_signature_is_caught(store: str, base: Base) -> None
         "get_byte(signature, 0) # 1) WHERE size = %s",
         params=(EVERY,),
     )
-    report = await verify(store, base.key)
+    report = await verify_every_way(store, base.key)
     assert [p.kind for p in report.problems] == ["head-signature"], report.lines()
 
 
 async def test_heads_from_another_key_are_caught(store: str, base: Base, tmp_path: Path) -> None:
     other = generate_key_file(tmp_path / "other.key")
-    report = await verify(store, LedgerKey(public=other.public))
+    report = await verify_every_way(store, LedgerKey(public=other.public))
     assert report.problems
     assert {p.kind for p in report.problems} == {"head-key"}, report.lines()
     assert len(report.problems) == report.heads

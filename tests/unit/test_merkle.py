@@ -315,3 +315,58 @@ def test_nodes_needed_names_what_a_proof_reads() -> None:
     needed = m.nodes_needed(lambda get: m.inclusion_proof(5, 7, get))
     assert needed == {(0, 4), (0, 6), (2, 0)}
     assert all((lv, i) in TREE.nodes for lv, i in needed)
+
+
+# --- the bulk forms `oversight verify` uses -------------------------------------------
+
+
+def test_event_leaf_hashes_are_event_leaf_hash_of_each_event() -> None:
+    rows = [
+        (uuid.UUID("12345678-1234-5678-1234-567812345678"), 3, "a:Bé", b'{"x":1}', 17),
+        (uuid.uuid4().bytes, 1, "", b"", 18),  # raw id bytes, empty topic and state
+        (uuid.uuid4(), -2, "案件.受理", bytes(range(256)) * 9, 19),  # long, non-ASCII
+        (uuid.uuid4(), 2**63 - 1, "t", b"\x00", 20),
+    ]
+    assert m.event_leaf_hashes(rows) == [m.event_leaf_hash(*row[:4]) for row in rows]
+    assert m.event_leaf_hashes([]) == []
+
+
+@settings(max_examples=80, deadline=None)
+@given(leaves=leaf_lists, data=st.data())
+def test_compact_range_extend_is_append_leaf_by_leaf(
+    leaves: list[bytes], data: st.DataObject
+) -> None:
+    """Any split into runs, from any starting frontier: the same nodes in the same order,
+    the same frontier, and the root at every size asked for."""
+    cut = data.draw(st.integers(0, len(leaves)), label="cut")
+    wanted = set(data.draw(st.lists(st.integers(0, len(leaves) + 2)), label="roots_at"))
+    one_by_one = m.CompactRange()
+    nodes: list[tuple[int, int, bytes]] = []
+    roots: dict[int, bytes] = {}
+    for leaf in leaves:
+        nodes += one_by_one.append(leaf)
+        if one_by_one.size in wanted:
+            roots[one_by_one.size] = one_by_one.root()
+    bulk = m.CompactRange()
+    first_nodes, first_roots = bulk.extend(leaves[:cut], wanted)
+    copy = bulk.copy()
+    second_nodes, second_roots = copy.extend(leaves[cut:], wanted)
+    assert first_nodes + second_nodes == nodes
+    assert {**first_roots, **second_roots} == roots
+    assert (copy.size, copy.frontier) == (one_by_one.size, one_by_one.frontier)
+    assert bulk.size == cut  # extending the copy left the original alone
+    assert bulk.root() == m.root(leaves[:cut])
+
+
+@pytest.mark.parametrize("key_size", [32, 64, 65, 100])
+def test_verify_s_precomputed_seal_is_the_keys_seal(key_size: int) -> None:
+    from ledger.keys import seal
+    from ledger.verify import _Sealer
+
+    key = bytes((7 * i + key_size) % 256 for i in range(key_size))
+    sealer = _Sealer(key)
+    for position, notification_id in [(0, 1), (1, 1), (999, 1234), (2**40, 2**63)]:
+        leaf = m.leaf_hash(position.to_bytes(8, "big"))
+        assert sealer(position, notification_id, leaf) == seal(key, position, notification_id, leaf)
+    # The sealer keeps no state between calls: the same input seals the same again.
+    assert sealer(5, 6, LEAVES[0]) == sealer(5, 6, LEAVES[0]) == seal(key, 5, 6, LEAVES[0])
