@@ -64,79 +64,52 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _with_runner(settings: Settings, url: str, *, rebuild: bool) -> int:
+async def _worker(settings: Settings, url: str) -> int:
     import anyio.to_thread
     import asyncpg
-    from tqdm import tqdm
 
-    from oversight.bootstrap import build_application
-    from oversight.database import asyncpg_dsn
-    from projections import PROJECTIONS
-    from projections.runner import (
-        ProjectionRunner,
-        drop_views,
-        ensure_schema,
-        max_position,
-    )
-
-    store = await anyio.to_thread.run_sync(build_application, url, settings)  # creates tables
-    store.close()
     from api.services import system_clock
     from ledger.signer import run_ledger_signer
+    from oversight.bootstrap import build_application
+    from oversight.database import asyncpg_dsn
     from oversight.watchers import run_watchers
+    from projections import PROJECTIONS
+    from projections.runner import ProjectionRunner, ensure_schema, max_position
 
-    # A rebuild applies each batch to every view at once (one connection each), in larger
-    # batches; a worker keeps the defaults, leaving connections to the watchers and signer.
-    views = len(PROJECTIONS)
-    pool = await asyncpg.create_pool(
-        asyncpg_dsn(url), min_size=1, max_size=views + 1 if rebuild else 6
-    )
+    app = await anyio.to_thread.run_sync(build_application, url, settings)  # creates tables
+    # The runner's views (3 at a time) and listener, the watchers and the signer.
+    pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=6)
     try:
-        runner = ProjectionRunner(
-            pool,
-            PROJECTIONS,
-            poll_seconds=settings.projection_poll_seconds,
-            **({"batch_size": 5000, "concurrency": views} if rebuild else {}),
-        )
+        runner = ProjectionRunner(pool, PROJECTIONS, poll_seconds=settings.projection_poll_seconds)
         async with pool.acquire() as conn:
-            if rebuild:
-                await drop_views(conn, PROJECTIONS)
             await ensure_schema(conn, PROJECTIONS)
             latest = await max_position(conn)
-        if rebuild:
-            with tqdm(
-                total=latest * len(PROJECTIONS), unit="event", desc="rebuilding views"
-            ) as bar:
-                applied = await runner.catch_up(progress=bar.update)
-            log.info("rebuilt", events=latest, applied=applied)
-            return 0
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         log.info("worker_started", position=latest)
-        app = build_application(url, settings)
-        try:
-            await asyncio.gather(
-                runner.run(stop),
-                run_watchers(app, pool, system_clock, stop, every_seconds=settings.watch_seconds),
-                run_ledger_signer(pool, settings, stop),
-            )
-        finally:
-            app.close()
+        await asyncio.gather(
+            runner.run(stop),
+            run_watchers(app, pool, system_clock, stop, every_seconds=settings.watch_seconds),
+            run_ledger_signer(pool, settings, stop),
+        )
         return 0
     finally:
         await pool.close()
+        app.close()
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     url, _ = _database(settings)
-    return asyncio.run(_with_runner(settings, url, rebuild=False))
+    return asyncio.run(_worker(settings, url))
 
 
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from oversight.rebuild import rebuild
+
     url, _ = _database(settings)
-    return asyncio.run(_with_runner(settings, url, rebuild=True))
+    return asyncio.run(rebuild(settings, url, jobs=args.jobs or os.cpu_count() or 1))
 
 
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
@@ -198,7 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("worker", help="run only the projection runner").set_defaults(func=cmd_worker)
-    sub.add_parser("rebuild", help="drop and rebuild every view").set_defaults(func=cmd_rebuild)
+    rebuild = sub.add_parser("rebuild", help="drop and rebuild every view")
+    rebuild.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        help="processes rebuilding views side by side (default: one per core)",
+    )
+    rebuild.set_defaults(func=cmd_rebuild)
 
     token = sub.add_parser("token", help="print a signed JWT for development")
     token.add_argument(

@@ -14,6 +14,7 @@ from projections.runner import StoredEvent
 
 class AuditTrail:
     name = "audit_trail"
+    rebuild_cost = 1.5  # relative Python time per event (oversight/rebuild.py)
     tables = ("views.audit_trail",)
 
     async def create(self, conn: asyncpg.Connection) -> None:

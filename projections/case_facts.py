@@ -231,6 +231,7 @@ class ProblemFacts:
 class CaseFacts:
     name = "case_facts"
     version = 5
+    rebuild_cost = 3  # relative Python time per event (oversight/rebuild.py balances on it)
     tables = (
         "views.case_facts",
         "views.fact_state",

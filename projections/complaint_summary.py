@@ -196,6 +196,7 @@ def active_deadline(row: Row) -> datetime | None:
 
 class ComplaintSummary:
     name = "complaint_summary"
+    rebuild_cost = 2  # relative Python time per event (oversight/rebuild.py)
     version = 2
     tables = ("views.complaint_summary",)
 

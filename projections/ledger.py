@@ -73,6 +73,7 @@ class LedgerGap(Exception):
 
 class Ledger:
     name = "ledger"
+    rebuild_cost = 1.5  # relative Python time per event (oversight/rebuild.py)
     tables = ("views.ledger_leaves", "views.ledger_nodes")
     version = 1
 

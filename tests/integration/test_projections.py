@@ -17,6 +17,7 @@ from domain import commands as cmd
 from domain.application import Oversight
 from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
+from oversight.rebuild import groups
 from projections import PROJECTIONS
 from projections.runner import ProjectionRunner, drop_views, ensure_schema, max_position
 from tests.conftest import ROOT, actor
@@ -199,7 +200,9 @@ async def test_a_failing_batch_leaves_no_trace_and_is_retried(fresh):
         assert await conn.fetchval("SELECT count(*) FROM views.complaint_summary") == 10
 
 
-async def test_cli_rebuild_gives_the_same_views(fresh, settings):
+@pytest.mark.parametrize("jobs", ["1", "3"])
+async def test_cli_rebuild_gives_the_same_views(fresh, settings, jobs):
+    """In one process, or with the views split over three processes."""
     app, pool, url = fresh
     await asyncio.to_thread(write_cases, app, 20, 5)
     await ProjectionRunner(pool, PROJECTIONS).catch_up()
@@ -207,7 +210,7 @@ async def test_cli_rebuild_gives_the_same_views(fresh, settings):
     env = {**os.environ, "DATABASE_URL": url, "OVERSIGHT_JWT_SECRET": "x" * 32}
     result = await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "oversight.cli", "rebuild"],
+        [sys.executable, "-m", "oversight.cli", "rebuild", "--jobs", jobs],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -218,3 +221,14 @@ async def test_cli_rebuild_gives_the_same_views(fresh, settings):
     assert result.returncode == 0, result.stderr
     assert "rebuilding views" in result.stderr  # the progress bar
     assert await dump_views(pool) == before
+
+
+def test_rebuild_groups_hold_every_view_once_balanced_by_cost():
+    for jobs in range(1, len(PROJECTIONS) + 3):
+        parts = groups(PROJECTIONS, jobs)
+        names = [p.name for part in parts for p in part]
+        assert sorted(names) == sorted(p.name for p in PROJECTIONS)
+        assert len(parts) == min(jobs, len(PROJECTIONS)) and all(parts)
+    costs = [sum(getattr(p, "rebuild_cost", 1) for p in part) for part in groups(PROJECTIONS, 2)]
+    heaviest = max(getattr(p, "rebuild_cost", 1) for p in PROJECTIONS)
+    assert max(costs) - min(costs) <= heaviest
