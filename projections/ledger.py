@@ -31,7 +31,7 @@ from ledger.heads import TreeHead, from_ms
 from ledger.merkle import (
     CompactRange,
     NodeGetter,
-    event_leaf_hash,
+    event_leaf_hashes,
     frontier_nodes,
     nodes_needed,
 )
@@ -85,14 +85,14 @@ class Ledger:
         coords = frontier_nodes(size)
         nodes = await fetch_nodes(conn, coords)
         tree = CompactRange(size, [nodes[c] for c in coords])
-        leaves = []
-        completed: list[tuple[int, int, bytes]] = []
-        for e in events:
-            if e.stored is None:
-                raise ValueError("the ledger hashes events as stored: the runner gives their bytes")
-            leaf = event_leaf_hash(e.case_id, e.version, e.topic, e.stored)
-            leaves.append((tree.size, e.position, e.case_id, e.version, leaf))
-            completed += tree.append(leaf)
+        if any(e.stored is None for e in events):
+            raise ValueError("the ledger hashes events as stored: the runner gives their bytes")
+        hashes = event_leaf_hashes((e.case_id, e.version, e.topic, e.stored) for e in events)
+        leaves = [
+            (size + i, e.position, e.case_id, e.version, leaf)
+            for i, (e, leaf) in enumerate(zip(events, hashes, strict=True))
+        ]
+        completed, _ = tree.extend(hashes)
         await conn.copy_records_to_table(
             "ledger_leaves",
             schema_name="views",
