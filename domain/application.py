@@ -9,7 +9,7 @@ come from the event store (always current); lists come from the views (projectio
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -54,6 +54,26 @@ class TolerantSnapshotStore(EventStore):
 class CommandResult(msgspec.Struct, frozen=True):
     case: Any
     position: int
+
+
+class _NeedsStore(BaseException):
+    """A decision asked to load another case: it cannot be made without I/O. A
+    BaseException so that no `except Exception` in a decision can swallow it."""
+
+
+class _InMemory:
+    """The decision context without the store: what `create_in_memory` hands a case
+    type's `create`. Decisions only use calendar, sla and load (domain/cases.py
+    CaseContext); a load ends the attempt, and since a decision changes nothing
+    outside the objects it creates, the caller can then simply decide again in a
+    worker thread."""
+
+    def __init__(self, app: Oversight) -> None:
+        self.calendar = app.calendar
+        self.sla = app.sla
+
+    def load(self, case_id: UUID) -> Any:
+        raise _NeedsStore(case_id)
 
 
 class Oversight(Application):
@@ -114,6 +134,43 @@ class Oversight(Application):
         if actor.role not in case_type.create_roles:
             raise Forbidden(f"role {actor.role} may not create a {case_type.name}")
         return self._save(case_type.create(self, actor, at, command))
+
+    def create_in_memory(
+        self,
+        case_type: CaseType,
+        actor: Actor,
+        at: datetime,
+        command: cmd.Command,
+        done: Callable[[CommandResult | None, BaseException | None], None],
+    ) -> bool:
+        """`create` without blocking, for an event loop. Decides at once (raising what
+        `create` raises), queues the case to the group committer and returns True; the
+        committer thread later calls `done(result, None)` or `done(None, error)` (the
+        error `create` would raise). Returns False, having queued nothing, when that
+        cannot be done without I/O (no group commit, or the decision loads another
+        case): then call `create` in a worker thread.
+
+        The API uses it so that a create holds no worker thread and costs no thread
+        hand-off: the loop decides, the committer stores and calls back. `done` runs in
+        the committer thread and must not raise."""
+        committer = self._committer
+        if committer is None:
+            return False
+        if actor.role not in case_type.create_roles:
+            raise Forbidden(f"role {actor.role} may not create a {case_type.name}")
+        try:
+            case = case_type.create(_InMemory(self), actor, at, command)
+        except _NeedsStore:
+            return False
+
+        def deliver(position: int | None, error: BaseException | None) -> None:
+            if error is None:
+                done(CommandResult(case=case, position=position), None)  # type: ignore[arg-type]
+            else:
+                done(None, _conflict() if isinstance(error, RecordConflictError) else error)
+
+        committer.submit(case, deliver)
+        return True
 
     def move(
         self,
@@ -212,7 +269,9 @@ class Oversight(Application):
             else:
                 position = self.save(case)[-1].notification.id
         except RecordConflictError:
-            raise ConcurrentUpdate(
-                "another move on this case was stored first; reload and retry"
-            ) from None
+            raise _conflict() from None
         return CommandResult(case=case, position=position)
+
+
+def _conflict() -> ConcurrentUpdate:
+    return ConcurrentUpdate("another move on this case was stored first; reload and retry")

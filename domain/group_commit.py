@@ -8,6 +8,9 @@ batch fails because one command lost an optimistic-concurrency race, the batch i
 and saved again in halves until the loser is isolated, so its neighbours still succeed
 and only the loser gets the conflict. Optimistic concurrency is exactly the library's:
 each aggregate's events carry the version they were decided on.
+
+A caller either blocks (`commit`, from a worker thread) or hands over a callback
+(`submit`, from an event loop: the API awaits the outcome without holding a thread).
 """
 
 from __future__ import annotations
@@ -21,13 +24,16 @@ from typing import Any
 from eventsourcing.persistence import RecordConflictError
 
 Save = Callable[..., Sequence[Any]]  # app.save(*aggregates) -> recordings
+# Told the outcome of one aggregate's save, in the committer thread: the notification id
+# of its last event, or the exception (RecordConflictError if it lost a race).
+Deliver = Callable[[int | None, BaseException | None], None]
 
 
 class GroupCommitter:
     def __init__(self, save: Save, *, max_batch: int = 256) -> None:
         self._save = save
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[Any, Future[int]] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Any, Deliver] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
         self._thread.start()
 
@@ -35,8 +41,20 @@ class GroupCommitter:
         """Store the aggregate's pending events with others'; returns the notification id
         of its last event. Raises RecordConflictError if it lost a race."""
         future: Future[int] = Future()
-        self._queue.put((aggregate, future))
+
+        def deliver(position: int | None, error: BaseException | None) -> None:
+            if error is None:
+                future.set_result(position)  # type: ignore[arg-type]
+            else:
+                future.set_exception(error)
+
+        self._queue.put((aggregate, deliver))
         return future.result()
+
+    def submit(self, aggregate: Any, deliver: Deliver) -> None:
+        """Queue the aggregate's pending events; `deliver(position, error)` is called in
+        the committer thread once they are stored or have failed. Must not raise."""
+        self._queue.put((aggregate, deliver))
 
     def close(self) -> None:
         self._queue.put(None)
@@ -59,7 +77,7 @@ class GroupCommitter:
                 batch.append(more)
             self._store(batch)
 
-    def _store(self, batch: list[tuple[Any, Future[int]]]) -> None:
+    def _store(self, batch: list[tuple[Any, Deliver]]) -> None:
         # Aggregates must be distinct objects with distinct ids within one save; two
         # commands on the same case go to separate saves (the second then conflicts).
         seen: set[Any] = set()
@@ -71,13 +89,13 @@ class GroupCommitter:
         if rest:
             self._store(rest)
 
-    def _save_group(self, group: list[tuple[Any, Future[int]]]) -> None:
+    def _save_group(self, group: list[tuple[Any, Deliver]]) -> None:
         pending = [list(aggregate.pending_events) for aggregate, _ in group]
         try:
             recordings = self._save(*(aggregate for aggregate, _ in group))
         except RecordConflictError as e:
             if len(group) == 1:
-                group[0][1].set_exception(e)
+                group[0][1](None, e)
                 return
             # Nothing was stored. save() took the events off the aggregates: give them
             # back, then split the group to isolate the command that lost its race.
@@ -88,10 +106,10 @@ class GroupCommitter:
             self._save_group(group[middle:])
             return
         except BaseException as e:
-            for _, future in group:  # every waiter must hear of it
-                future.set_exception(e)
+            for _, deliver in group:  # every waiter must hear of it
+                deliver(None, e)
             return
         end = 0
-        for (_, future), events in zip(group, pending, strict=True):
+        for (_, deliver), events in zip(group, pending, strict=True):
             end += len(events)
-            future.set_result(recordings[end - 1].notification.id)
+            deliver(recordings[end - 1].notification.id, None)
