@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=sorted(SUITES), help="run these")
     parser.add_argument("--json", help="write the rows to this file")
     parser.add_argument("--seconds", type=float, default=10.0, help="load duration")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="server processes (default: one per core)"
+    )
     args = parser.parse_args(argv)
 
     server = common.server_url()

@@ -209,7 +209,8 @@ async def command(server: str, args: Namespace) -> list[Row]:
     baseline = await _insert_commit_baseline(base_url, seconds)
 
     url = common.fresh_database(server, "command")
-    srv = Server(url, port=18931, workers=os.cpu_count() or 1)
+    workers = args.workers or os.cpu_count() or 1
+    srv = Server(url, port=18931, workers=workers)
     try:
         rng = random.Random(1)
         codes = [common.credit_code(rng) for _ in range(CLIENTS)]
@@ -243,8 +244,8 @@ async def command(server: str, args: Namespace) -> list[Row]:
     return [
         Row("command_http", round(throughput, 1), "commands/s", round(baseline, 1),
             ratio(throughput, baseline),
-            f"32 clients ({client}), HTTP lodging; baseline: single-row INSERT+COMMIT from 32 "
-            f"connections; {errors} errors; p50 {p50:.1f} ms"),
+            f"32 clients ({client}), HTTP lodging, {workers} server process(es); baseline: "
+            f"single-row INSERT+COMMIT from 32 connections; {errors} errors; p50 {p50:.1f} ms"),
         Row("command_http_p99", round(p99, 1), "ms", 50.0, ratio(p99, 50.0),
             "p99 latency of lodging; baseline is the 50 ms target"),
         Row("command_vs_library", round(throughput, 1), "commands/s", round(best_peer, 1),
