@@ -225,9 +225,11 @@ async def command(server: str, args: Namespace) -> list[Row]:
             }  # fmt: skip
             return "/api/v1/complaints", {"Authorization": f"Bearer {tokens[code]}"}, body
 
+        floor = None
         if WRK:
             client = "wrk"
             throughput, p50, p99, errors = await asyncio.to_thread(_wrk, srv, codes[0], seconds)
+            floor = await asyncio.to_thread(_wrk_get, srv, "/healthz", seconds)
         else:
             client = "httpx (install wrk for a load generator that is not the bottleneck)"
             throughput, latencies, errors = await _load(srv.base, seconds, make)
@@ -254,6 +256,10 @@ async def command(server: str, args: Namespace) -> list[Row]:
             f"{peer_fn:.0f}/s with POSTGRES_ENABLE_DB_FUNCTIONS=y (the better is the baseline)"),
         Row("memory_server", round(peak / 2**20, 1), "MiB", round(idle / 2**20, 1),
             ratio(peak, idle), "peak RSS of the server during the command load; baseline: idle"),
+        *([Row("command_http_vs_floor", round(throughput, 1), "commands/s", round(floor, 1),
+               ratio(throughput, floor),
+               "lodging vs the HTTP floor: GET /healthz (no database, no auth) on the same "
+               "server processes with the same 32 wrk connections")] if floor else []),
     ]  # fmt: skip
 
 
@@ -287,6 +293,15 @@ def _wrk(srv: Server, code: str, seconds: float) -> tuple[float, float, float, i
     p99 = _wrk_ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return rate, p50, p99, int(non2xx.group(1)) if non2xx else 0
+
+
+def _wrk_get(srv: Server, path: str, seconds: float) -> float:
+    """Requests/s of wrk GETting `path` with the 32 connections."""
+    out = subprocess.run(
+        [WRK, "-t2", f"-c{CLIENTS}", f"-d{int(seconds)}s", srv.base + path],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
 def _wrk_ms(text: str) -> float:
