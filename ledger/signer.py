@@ -38,6 +38,10 @@ from projections.runner import EVENTS_TABLE
 log = structlog.get_logger(__name__)
 
 SIGNER_LOCK = "SELECT pg_advisory_xact_lock(hashtext('oversight.ledger.signer'))"
+# Heads signed in one pass (transaction) at most, unless forced: after a bulk load or a
+# long stop the signer catches up in passes of ~100k events instead of loading every
+# unsigned event at once (a million of them were over 500 MB in the server).
+MAX_HEADS_PER_PASS = 100
 
 
 class LedgerMismatch(Exception):
@@ -65,8 +69,10 @@ async def sign_due(
     *,
     now: datetime | None = None,
     force: bool = False,
+    max_heads: int = MAX_HEADS_PER_PASS,
 ) -> list[TreeHead]:
-    """Sign the heads that are due (all of them when `force`); returns them."""
+    """Sign the heads that are due, at most `max_heads` of them (all, up to the current
+    size, when `force`); returns them. More may be due after a full pass."""
     async with conn.transaction():
         await conn.execute(SIGNER_LOCK)
         size = await ledger_size(conn)
@@ -80,7 +86,9 @@ async def sign_due(
         step = max(1, policy.every_events)
         targets = list(range(last_size + step, size + 1, step))
         time_due = last is None or now_ms - last.timestamp >= policy.every_seconds * 1000
-        if (force or time_due) and (not targets or targets[-1] != size):
+        if not force and len(targets) >= max_heads:
+            targets = targets[:max_heads]  # catching up: the rest in the next passes
+        elif (force or time_due) and (not targets or targets[-1] != size):
             targets.append(size)
         if not targets:
             return []
@@ -178,8 +186,10 @@ async def run_signer(
     while not stop.is_set():
         try:
             async with pool.acquire() as conn:
-                await sign_due(conn, key, policy, now=clock())
+                signed = await sign_due(conn, key, policy, now=clock())
             reported = None
+            if len(signed) >= MAX_HEADS_PER_PASS:
+                continue  # catching up: the next pass at once
         except LedgerMismatch as e:
             if str(e) != reported:
                 log.error("ledger_refused_to_sign", problem=str(e), position=e.position)

@@ -34,7 +34,7 @@ from ledger.merkle import (
     tree_root,
     verify_consistency,
 )
-from ledger.signer import LedgerMismatch, SigningPolicy, run_signer
+from ledger.signer import LedgerMismatch, SigningPolicy, run_signer, sign_due
 from ledger.verify import Report, _Walk, verify_database
 from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
@@ -314,6 +314,28 @@ async def test_time_passing_signs_a_head_at_the_current_size(store: str, base: B
     assert [h.size for h in heads] == [base.leaves]
     assert abs(heads[0].timestamp - (last.timestamp + 61_000)) <= 1
     assert await sign(store, base.key, policy, now=moment + timedelta(seconds=200)) == []
+    assert (await verify_every_way(store, base.key)).ok
+
+
+async def test_a_signer_far_behind_catches_up_in_bounded_passes(store: str, base: Base) -> None:
+    """Each pass signs at most `max_heads` heads; passes repeated give every head a
+    single pass would (every EVERY events), and the last pass the current size."""
+    conn = await asyncpg.connect(asyncpg_dsn(store))
+    try:
+        await conn.execute("DELETE FROM views.ledger_heads")
+        await conn.execute("DELETE FROM views.ledger_seals")
+        passes = []
+        now = datetime.now(UTC)
+        while heads := await sign_due(conn, base.key, POLICY, max_heads=2, now=now):
+            passes.append([h.size for h in heads])
+            now += timedelta(seconds=POLICY.every_seconds + 1)  # a time head is due too
+        signed = [r[0] for r in await conn.fetch("SELECT size FROM views.ledger_heads ORDER BY 1")]
+        sealed = await conn.fetchval("SELECT count(*) FROM views.ledger_seals")
+    finally:
+        await conn.close()
+    assert all(len(p) <= 2 for p in passes) and len(passes) > 2
+    assert signed == [*range(EVERY, base.leaves + 1, EVERY), base.leaves][: len(signed)]
+    assert signed[-1] == base.leaves and sealed == base.leaves
     assert (await verify_every_way(store, base.key)).ok
 
 
