@@ -160,6 +160,10 @@ async def view_position(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT coalesce(min(position), 0) FROM views.tracking")
 
 
+# The session advisory lock the leading runner holds (see ProjectionRunner.run).
+_LEADER = "hashtext('oversight.projection_runner')"
+
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -243,11 +247,26 @@ class ProjectionRunner:
             return projection.name, len(events), events[-1].position
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Keep the views current until `stop` is set."""
+        """Keep the views current until `stop` is set.
+
+        Of the runners on one database (every API process runs one, and so does
+        `oversight worker`) one leads: it holds a session advisory lock on its listening
+        connection. The others stand by and take over within `poll_seconds` of that
+        connection closing. Several would still be correct (the tracking rows serialise
+        them), but each would read and decode every batch for nothing. `catch_up`
+        itself (rebuilds, tests) needs no lock.
+        """
         listener = await self.pool.acquire()
+        leading = False
         try:
             await listener.add_listener(EVENTS_TABLE, self._on_notify)
             while not stop.is_set():
+                if not leading:
+                    leading = await listener.fetchval(f"SELECT pg_try_advisory_lock({_LEADER})")
+                    if not leading:
+                        await _sleep_or_stop(stop, self.poll_seconds)
+                        continue
+                    log.info("projection_runner_leading")
                 self._wake.clear()  # before reading: a NOTIFY during the batch wakes us again
                 try:
                     await self.catch_up()
@@ -262,6 +281,8 @@ class ProjectionRunner:
         finally:
             with contextlib.suppress(Exception):
                 await listener.remove_listener(EVENTS_TABLE, self._on_notify)
+                if leading:
+                    await listener.execute(f"SELECT pg_advisory_unlock({_LEADER})")
             await self.pool.release(listener)
 
     def _on_notify(self, *_: Any) -> None:

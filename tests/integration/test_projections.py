@@ -19,7 +19,13 @@ from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
 from oversight.rebuild import groups
 from projections import PROJECTIONS
-from projections.runner import ProjectionRunner, drop_views, ensure_schema, max_position
+from projections.runner import (
+    ProjectionRunner,
+    drop_views,
+    ensure_schema,
+    max_position,
+    view_position,
+)
 from tests.conftest import ROOT, actor
 from tests.support import credit_code
 
@@ -116,6 +122,60 @@ async def test_every_event_reaches_the_views_exactly_once_with_concurrent_writer
     assert [r[0] for r in trail] == [r[0] for r in stored]  # each event once, in order
     assert len(stored) >= 100
     assert {(r["id"], r["version"]) for r in summary} == {(r[0], r[1]) for r in versions}
+
+
+async def test_one_running_runner_leads_and_a_standby_takes_over(fresh):
+    """Two processes' runners on one database: one applies, the other stands by; when
+    the leader stops (its connection closes), the standby catches the views up."""
+    app, pool, url = fresh
+    other = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=4)
+    applied: dict[str, int] = {"first": 0, "second": 0}
+
+    def counting(name: str, runner: ProjectionRunner) -> ProjectionRunner:
+        original = runner._apply
+
+        async def _apply(projection, events, start):
+            outcome = await original(projection, events, start)
+            applied[name] += outcome[1]
+            return outcome
+
+        runner._apply = _apply  # type: ignore[method-assign]
+        return runner
+
+    first = counting("first", ProjectionRunner(pool, PROJECTIONS, poll_seconds=0.05))
+    second = counting("second", ProjectionRunner(other, PROJECTIONS, poll_seconds=0.05))
+    stop_first, stop_second = asyncio.Event(), asyncio.Event()
+    leader = asyncio.create_task(first.run(stop_first))
+    await asyncio.sleep(0.3)  # the first takes the lead
+    standby = asyncio.create_task(second.run(stop_second))
+
+    async def caught_up() -> bool:
+        async with pool.acquire() as conn:
+            return await view_position(conn) == await max_position(conn)
+
+    try:
+        await asyncio.to_thread(write_cases, app, 10, 31)
+        for _ in range(200):
+            if await caught_up():
+                break
+            await asyncio.sleep(0.05)
+        assert await caught_up()
+        assert applied["first"] > 0 and applied["second"] == 0
+
+        stop_first.set()
+        await leader
+        await asyncio.to_thread(write_cases, app, 5, 32)
+        for _ in range(200):
+            if await caught_up():
+                break
+            await asyncio.sleep(0.05)
+        assert await caught_up()
+        assert applied["second"] > 0
+    finally:
+        stop_first.set()
+        stop_second.set()
+        await asyncio.gather(leader, standby)
+        await other.close()
 
 
 async def test_runner_killed_at_random_moments_ends_equal_to_a_rebuild(fresh):
