@@ -10,8 +10,10 @@ from litestar.params import FromQuery, QueryParameter
 
 from api.cases import roles_guard
 from api.complaints import wait_for_position
+from api.problems import invalid
 from api.services import Services
 from domain.values import Actor, Role
+from projections import cursors
 from projections.warnings import list_warnings
 
 WARNING_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR, Role.CLERK})
@@ -26,9 +28,14 @@ async def warnings(
     responsible: FromQuery[str | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
     offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    cursor: FromQuery[str | None] = None,
 ) -> Response[Any]:
     """`overdue` (red): the deadline has passed; `due_soon` (yellow): it falls by the end
-    of the next working day."""
+    of the next working day. Oldest deadline first; `next_cursor` pages on."""
+    try:
+        after = cursors.decode_time_id(cursor) if cursor else None
+    except ValueError:
+        raise invalid("cursor", "not a cursor this API returned") from None
     now = services.now()
     due_soon_until = services.app.calendar.due_at(now, 1)
     await wait_for_position(services, request)
@@ -40,9 +47,12 @@ async def warnings(
             level=level,
             case_type=case_type,
             responsible=responsible,
-            limit=limit,
+            limit=limit + 1,
             offset=offset,
+            after=after,
         )
+    more = len(rows) > limit
+    rows = rows[:limit]
     items = [
         {
             "case_type": r["case_type"],
@@ -55,7 +65,10 @@ async def warnings(
         }
         for r in rows
     ]
-    return Response({"items": items, "as_of": now, "due_soon_until": due_soon_until})
+    next_cursor = cursors.encode_time_id(rows[-1]["due_at"], rows[-1]["case_id"]) if more else None
+    return Response(
+        {"items": items, "next_cursor": next_cursor, "as_of": now, "due_soon_until": due_soon_until}
+    )
 
 
 router = Router(path="/api/v1/warnings", route_handlers=[warnings], tags=["warnings"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
@@ -70,19 +71,22 @@ async def list_warnings(
     responsible: str | None = None,
     limit: int = 200,
     offset: int = 0,
+    after: tuple[datetime, UUID] | None = None,
 ) -> list[dict[str, Any]]:
-    """Oldest deadline first."""
+    """Oldest deadline first (ties by case id); `after` = the (due_at, case_id) of the
+    last row of the previous page (keyset), then `offset` rows skipped."""
     sources = [sql for name, sql in SOURCES.items() if case_type in (None, name)]
     if not sources:
         return []
-    # Each source gives only its first offset + limit rows in deadline order (an ordered
-    # index scan that stops there), so a page costs the same however many deadlines have
-    # passed; the union of those is sorted once more.
+    # Each source gives only its first offset + limit rows after the cursor in deadline
+    # order (an ordered index scan that stops there), so a page costs the same however
+    # many deadlines have passed; the union of those is sorted once more.
     union = " UNION ALL ".join(
         f"""(SELECT * FROM ({sql}) AS s
              WHERE ($3::text IS NULL
                     OR (CASE WHEN due_at < $2 THEN 'overdue' ELSE 'due_soon' END) = $3)
                AND ($4::text IS NULL OR responsible = $4)
+               AND ($7::timestamptz IS NULL OR (due_at, case_id) > ($7, $8::uuid))
              ORDER BY due_at, case_id LIMIT $5::bigint + $6::bigint)"""
         for sql in sources
     )
@@ -99,5 +103,6 @@ async def list_warnings(
         responsible,
         limit,
         offset,
+        *(after or (None, None)),
     )
     return [dict(r) for r in rows]

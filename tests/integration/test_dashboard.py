@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import bearer
+from tests.http.support import check_problem
 from tests.support import credit_code, lodge_body
 
 pytestmark = pytest.mark.integration
@@ -276,9 +277,19 @@ def test_warning_pages_follow_each_other_across_case_types(fresh_client, clock):
             for k in range(0, 15, 3)
         ]
         assert [i for page in pages for i in page] == whole
+        # Keyset: following next_cursor gives the same list, and the last page says so.
+        followed, cursor = [], ""
+        for _ in range(10):
+            page = client.get(f"/api/v1/warnings?limit=4{query}{cursor}", headers=headers).json()
+            followed += page["items"]
+            if page["next_cursor"] is None:
+                break
+            cursor = f"&cursor={page['next_cursor']}"
+        assert followed == whole
         assert [(i["due_at"], i["case_id"]) for i in whole] == sorted(
             (i["due_at"], i["case_id"]) for i in whole
         )
+    check_problem(client.get("/api/v1/warnings?cursor=not-ours", headers=headers), 422, "cursor")
     levels = {i["level"] for i in client.get("/api/v1/warnings", headers=headers).json()["items"]}
     assert levels == {"overdue", "due_soon"}
     kinds = {
