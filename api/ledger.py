@@ -63,7 +63,7 @@ async def head_covering(conn: asyncpg.Connection, settings: Settings, size: int)
     key = ledger_key(settings)
     policy = SigningPolicy(settings.ledger_head_events, settings.ledger_head_seconds)
     try:
-        await sign_due(conn, key, policy, force=True)
+        await sign_due(conn, key, policy, force=True, publish=settings.publish_heads)
     except LedgerMismatch as e:
         raise ApiProblem(
             503,

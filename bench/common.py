@@ -93,12 +93,17 @@ def fresh_database(server: str, label: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
+# Every process the harness starts: one var/bench serves many bench databases, so a
+# published heads log there would mix their heads (verify would then fail).
+PROCESS_ENV = {"OVERSIGHT_LOG_FORMAT": "json", "OVERSIGHT_LEDGER_HEADS_LOG": "off"}
+
+
 def bench_settings() -> Settings:
     return Settings.from_env(
         {
             "OVERSIGHT_VAR_DIR": str(ROOT / "var" / "bench"),
             "OVERSIGHT_JWT_SECRET": "bench-secret-" + "x" * 32,
-            "OVERSIGHT_LOG_FORMAT": "json",
+            **PROCESS_ENV,
         }
     )
 

@@ -116,7 +116,7 @@ class Server:
             **os.environ,
             "DATABASE_URL": url,
             "OVERSIGHT_JWT_SECRET": self.secret,
-            "OVERSIGHT_LOG_FORMAT": "json",
+            **common.PROCESS_ENV,
             "OVERSIGHT_VAR_DIR": str(settings.var_dir),
             **({} if watchers else {"OVERSIGHT_WATCH_SECONDS": "0"}),
         }
@@ -368,7 +368,7 @@ async def rebuild(server: str, args: Namespace) -> list[Row]:
     n = await asyncio.to_thread(_generate, url, args.events)
     baseline = await _copy_baseline(url)
     env = {**os.environ, "DATABASE_URL": url, "OVERSIGHT_JWT_SECRET": "x" * 40,
-           "OVERSIGHT_LOG_FORMAT": "json"}  # fmt: skip
+           **common.PROCESS_ENV}  # fmt: skip
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "oversight.cli", "rebuild"],
@@ -575,7 +575,7 @@ async def verify(server: str, args: Namespace) -> list[Row]:
         **os.environ,
         "DATABASE_URL": url,
         "OVERSIGHT_JWT_SECRET": "x" * 40,
-        "OVERSIGHT_LOG_FORMAT": "json",
+        **common.PROCESS_ENV,
         "OVERSIGHT_VAR_DIR": str(common.ROOT / "var" / "bench"),
     }
     subprocess.run([sys.executable, "-m", "oversight.cli", "rebuild"], env=env, cwd=common.ROOT,

@@ -62,6 +62,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+Publish = Callable[[list[TreeHead]], None]
+
+
 async def sign_due(
     conn: asyncpg.Connection,
     key: LedgerKey,
@@ -70,9 +73,26 @@ async def sign_due(
     now: datetime | None = None,
     force: bool = False,
     max_heads: int = MAX_HEADS_PER_PASS,
+    publish: Publish | None = None,
 ) -> list[TreeHead]:
     """Sign the heads that are due, at most `max_heads` of them (all, up to the current
-    size, when `force`); returns them. More may be due after a full pass."""
+    size, when `force`); returns them. More may be due after a full pass. Once they
+    are committed, `publish` gets them (ledger/published.py: outside the database)."""
+    heads = await _sign_due(conn, key, policy, now=now, force=force, max_heads=max_heads)
+    if heads and publish is not None:
+        publish(heads)
+    return heads
+
+
+async def _sign_due(
+    conn: asyncpg.Connection,
+    key: LedgerKey,
+    policy: SigningPolicy,
+    *,
+    now: datetime | None,
+    force: bool,
+    max_heads: int,
+) -> list[TreeHead]:
     async with conn.transaction():
         await conn.execute(SIGNER_LOCK)
         size = await ledger_size(conn)
@@ -179,6 +199,7 @@ async def run_signer(
     *,
     poll_seconds: float = 1.0,
     clock: Callable[[], datetime] = _now,
+    publish: Publish | None = None,
 ) -> None:
     """Sign due heads until `stop` is set."""
     reported: str | None = None
@@ -186,7 +207,7 @@ async def run_signer(
     while not stop.is_set():
         try:
             async with pool.acquire() as conn:
-                signed = await sign_due(conn, key, policy, now=clock())
+                signed = await sign_due(conn, key, policy, now=clock(), publish=publish)
             reported = None
             if len(signed) >= MAX_HEADS_PER_PASS:
                 continue  # catching up: the next pass at once
@@ -208,4 +229,11 @@ async def run_ledger_signer(pool: asyncpg.Pool, settings: Settings, stop: asynci
         log.error("ledger_key_unavailable", problem=str(e))
         return
     policy = SigningPolicy(settings.ledger_head_events, settings.ledger_head_seconds)
-    await run_signer(pool, key, policy, stop, poll_seconds=settings.projection_poll_seconds)
+    await run_signer(
+        pool,
+        key,
+        policy,
+        stop,
+        poll_seconds=settings.projection_poll_seconds,
+        publish=settings.publish_heads,
+    )

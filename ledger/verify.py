@@ -39,7 +39,7 @@ import hashlib
 import itertools
 import struct
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -90,6 +90,7 @@ class Report:
     signed: int = 0  # leaves under the latest signed head
     sealed: int = 0
     pending: int = 0
+    published: int = 0  # heads checked from outside the database
     seals_checked: bool = False
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
@@ -118,6 +119,8 @@ class Report:
             f"{self.heads} signed heads, {self.sealed} sealed), {self.pending} events not "
             f"yet in the ledger ({self.seconds:.1f} s, {rate:,.0f} events/s)"
         ]
+        if self.published:
+            out.append(f"{self.published} published heads (kept outside the database) checked")
         if not self.seals_checked:
             out.append(
                 "note: no private key given: seals were not checked; a rewritten ledger is "
@@ -235,7 +238,11 @@ async def verify_database(
     *,
     batch: int = 5000,
     progress: Callable[[int], Any] | None = None,
+    published: Sequence[TreeHead] = (),
 ) -> Report:
+    """Check the store against its ledger and signed heads, and against `published`:
+    heads kept outside the database (ledger/published.py), which a rewrite of the whole
+    database cannot change."""
     started = time.perf_counter()
     batch = max(1, batch)
     report = Report(seals_checked=key.seal_key is not None)
@@ -243,13 +250,14 @@ async def verify_database(
         heads = await all_heads(conn)
         report.heads = len(heads)
         report.signed = heads[-1].size if heads else 0
-        walk = _Walk(conn, key, report, heads, batch, progress)
+        walk = _Walk(conn, key, report, [*heads, *published], batch, progress)
         try:
             with _no_cycle_collection():
                 await walk.run()
         finally:
             await walk.close()
         await _check_heads(conn, key, heads, walk.store_roots, walk.ledger_roots, report)
+        _check_published(key, published, heads, walk.store_roots, report)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -601,6 +609,55 @@ async def _check_heads(
             proof = proofs.get((previous.size, head.size)) if proofs is not None else None
             await _check_consistency(conn, previous, head, report, proof)
         previous = head
+
+
+def _check_published(
+    key: LedgerKey,
+    published: Sequence[TreeHead],
+    heads: list[TreeHead],
+    store_roots: dict[int, bytes],
+    report: Report,
+) -> None:
+    """Every published head must be genuine and reproduced by the store as it is now,
+    and the database must still hold it as it was published."""
+    report.published = len(published)
+    in_database = {h.size: h for h in heads}
+    for head in published:
+        if not head.verify(key):
+            report.add(
+                Problem("published-signature", f"published head {head.size}: not signed by the key")
+            )
+            continue
+        store_root = store_roots.get(head.size)
+        if store_root is None:
+            report.add(
+                Problem(
+                    "published-beyond-store",
+                    f"head {head.size} was published, but the store has only {report.events} "
+                    "events: events were removed",
+                    report.events,
+                )
+            )
+        elif store_root != head.root:
+            report.add(
+                Problem(
+                    "published-root",
+                    f"the store's first {head.size} events do not hash to published head "
+                    f"{head.size}'s root: events were altered, removed or replaced",
+                )
+            )
+        kept = in_database.get(head.size)
+        if kept is None:
+            report.add(
+                Problem("published-missing", f"published head {head.size} is not in the database")
+            )
+        elif kept != head:
+            report.add(
+                Problem(
+                    "published-differs",
+                    f"the database's head {head.size} differs from the one published",
+                )
+            )
 
 
 async def _consistency_proofs(

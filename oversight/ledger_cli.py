@@ -1,6 +1,7 @@
 """`oversight verify` and `oversight db-roles` (the ledger's commands; see docs/ledger.md).
 
-    oversight verify [--key FILE]                 the whole store against the ledger
+    oversight verify [--key FILE] [--heads FILE]  the whole store against the ledger
+                                                  and the heads published outside it
     oversight verify --bundle case.json --key pub.key   one case, offline, no database
     oversight db-roles [--role NAME] [--apply]    SQL for an API role without UPDATE/DELETE
 
@@ -39,7 +40,25 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if args.bundle:
         return _verify_bundle(Path(args.bundle), key)
-    return asyncio.run(_verify_database(settings, key, batch=args.batch, quiet=args.quiet))
+    try:
+        published = _published_heads(args.heads, settings)
+    except (OSError, ValueError) as e:
+        print(f"error: the published heads cannot be read: {e}", file=sys.stderr)
+        return 2
+    return asyncio.run(
+        _verify_database(settings, key, batch=args.batch, quiet=args.quiet, published=published)
+    )
+
+
+def _published_heads(named: str | None, settings: Settings) -> list[Any]:
+    """The heads kept outside the database: the file named, else the service's own log
+    when it exists (none yet on a store that never signed)."""
+    from ledger.published import read_heads
+
+    if named:
+        return read_heads(Path(named))
+    path = settings.ledger_heads_log_path
+    return read_heads(path) if path is not None and path.exists() else []
 
 
 def _verify_bundle(path: Path, key: Any) -> int:
@@ -57,7 +76,9 @@ def _verify_bundle(path: Path, key: Any) -> int:
     return 0
 
 
-async def _verify_database(settings: Settings, key: Any, *, batch: int, quiet: bool) -> int:
+async def _verify_database(
+    settings: Settings, key: Any, *, batch: int, quiet: bool, published: list[Any]
+) -> int:
     import asyncpg
     from tqdm import tqdm
 
@@ -71,7 +92,9 @@ async def _verify_database(settings: Settings, key: Any, *, batch: int, quiet: b
             return 2
         total = await conn.fetchval("SELECT count(*) FROM oversight_events")
         with tqdm(total=total, unit="event", desc="verifying", disable=quiet or None) as bar:
-            report = await verify_database(conn, key, batch=batch, progress=bar.update)
+            report = await verify_database(
+                conn, key, batch=batch, progress=bar.update, published=published
+            )
     finally:
         await conn.close()
     for line in report.lines():
@@ -109,6 +132,11 @@ def add_commands(sub: Any) -> None:
         "--key", help="the key file (public or private; default: OVERSIGHT_LEDGER_KEY)"
     )
     verify.add_argument("--bundle", help="verify this bundle offline (needs --key)")
+    verify.add_argument(
+        "--heads",
+        help="published heads to check the store against (JSON lines; default: "
+        "OVERSIGHT_LEDGER_HEADS_LOG when it exists)",
+    )
     verify.add_argument("--batch", type=int, default=5000, help="rows per fetch (default 5000)")
     verify.add_argument("--quiet", action="store_true", help="no progress bar")
     verify.set_defaults(func=cmd_verify)

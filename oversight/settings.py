@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import structlog
+
+from ledger.heads import TreeHead
 from ledger.keys import LedgerKey, signing_key
+from ledger.published import append_heads
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,9 @@ class Settings:
     ledger_key: Path | None = None  # OVERSIGHT_LEDGER_KEY; None: var/ledger-ed25519.key
     ledger_head_events: int = 1000
     ledger_head_seconds: float = 60.0
+    # OVERSIGHT_LEDGER_HEADS_LOG: where signed heads are also appended (ledger/published.py);
+    # None: var/ledger-heads.jsonl; "off" turns it off.
+    ledger_heads_log: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -45,6 +53,7 @@ class Settings:
             ledger_key=Path(key) if (key := env.get("OVERSIGHT_LEDGER_KEY")) else None,
             ledger_head_events=int(env.get("OVERSIGHT_LEDGER_HEAD_EVENTS", "1000")),
             ledger_head_seconds=float(env.get("OVERSIGHT_LEDGER_HEAD_SECONDS", "60")),
+            ledger_heads_log=env.get("OVERSIGHT_LEDGER_HEADS_LOG") or None,
             group_commit=env.get("OVERSIGHT_GROUP_COMMIT", "on").lower() not in {"0", "off", "no"},
         )
 
@@ -64,6 +73,27 @@ class Settings:
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+    @property
+    def ledger_heads_log_path(self) -> Path | None:
+        """The published heads' file, or None when turned off."""
+        if self.ledger_heads_log is None:
+            return self.var_dir / "ledger-heads.jsonl"
+        if self.ledger_heads_log.lower() in {"off", "0", "no"}:
+            return None
+        return Path(self.ledger_heads_log)
+
+    def publish_heads(self, heads: Sequence[TreeHead]) -> None:
+        """Append newly signed heads to the published log (when there is one)."""
+        path = self.ledger_heads_log_path
+        if path is None:
+            return
+        try:
+            append_heads(path, heads)
+        except OSError as e:  # the heads stay in the database; the next ones may land
+            structlog.get_logger(__name__).error(
+                "ledger_heads_not_published", file=str(path), error=type(e).__name__
+            )
 
     @property
     def ledger_key_path(self) -> Path:

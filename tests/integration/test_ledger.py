@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from unittest import mock
 from urllib.parse import urlsplit, urlunsplit
@@ -34,6 +35,7 @@ from ledger.merkle import (
     tree_root,
     verify_consistency,
 )
+from ledger.published import append_heads, read_heads
 from ledger.signer import LedgerMismatch, SigningPolicy, run_signer, sign_due
 from ledger.verify import Report, _Walk, verify_database
 from oversight.bootstrap import build_application
@@ -576,7 +578,11 @@ async def test_heads_from_another_key_are_caught(store: str, base: Base, tmp_pat
 
 
 def _verify_cli(
-    url: str, key: Path | None, settings: Settings, capsys: pytest.CaptureFixture[str]
+    url: str,
+    key: Path | None,
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+    heads_log: Path | None = None,
 ) -> tuple[int, str]:
     from argparse import Namespace
 
@@ -585,9 +591,10 @@ def _verify_cli(
             "DATABASE_URL": url,
             "OVERSIGHT_VAR_DIR": str(settings.var_dir),
             "OVERSIGHT_LEDGER_KEY": str(key) if key else "/nonexistent/ledger.key",
+            "OVERSIGHT_LEDGER_HEADS_LOG": str(heads_log) if heads_log else "off",
         }
     )
-    args = Namespace(key=None, bundle=None, batch=100, quiet=True)
+    args = Namespace(key=None, bundle=None, batch=100, quiet=True, heads=None)
     status = cmd_verify(args, local)
     return status, capsys.readouterr().out
 
@@ -610,6 +617,80 @@ def test_the_verify_command_exits_0_only_when_everything_holds(
     assert str(victim["originator_id"]) in out
     status, out = _verify_cli(store, None, settings, capsys)
     assert status == 2
+
+
+# --- heads published outside the database ----------------------------------------------
+
+
+async def test_the_signer_publishes_what_it_commits(store: str, base: Base, tmp_path: Path) -> None:
+    log = tmp_path / "heads.jsonl"
+    conn = await asyncpg.connect(asyncpg_dsn(store))
+    try:
+        await conn.execute("DELETE FROM views.ledger_heads")
+        signed = await sign_due(
+            conn, base.key, POLICY, force=True, publish=partial(append_heads, log)
+        )
+        assert await sign_due(conn, base.key, POLICY, publish=partial(append_heads, log)) == []
+        assert read_heads(log) == signed == await all_heads(conn)
+    finally:
+        await conn.close()
+
+
+async def test_published_heads_catch_a_database_rewritten_whole(
+    store: str, base: Base, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A superuser removes an event and rewrites the ledger, the heads and the seals to
+    match: the database alone then verifies clean; the heads kept outside do not."""
+    log = tmp_path / "heads.jsonl"
+    conn = await asyncpg.connect(asyncpg_dsn(store))
+    try:
+        append_heads(log, await all_heads(conn))
+    finally:
+        await conn.close()
+    published = read_heads(log)
+    cli = partial(_verify_cli, store, base.key_path, settings, capsys, heads_log=log)
+    status, out = await asyncio.to_thread(cli)  # the command runs its own event loop
+    assert status == 0 and f"{len(published)} published heads" in out, out
+
+    victim = event_at(store, offset=5)
+    as_superuser(
+        store,
+        "DELETE FROM oversight_events WHERE notification_id = %s",
+        "DELETE FROM views.ledger_heads",
+        "DELETE FROM views.ledger_seals",
+        "DELETE FROM views.ledger_leaves",
+        "DELETE FROM views.ledger_nodes",
+        "UPDATE views.tracking SET position = 0 WHERE projection = 'ledger'",
+        params=(victim["notification_id"],),
+    )
+    await project(store)
+    alone = await verify(store, base.key)
+    assert alone.ok, alone.lines()  # nothing in the database contradicts it any more
+
+    status, out = await asyncio.to_thread(cli)
+    assert status == 1, out
+    conn = await asyncpg.connect(asyncpg_dsn(store))
+    try:
+        report = await verify_database(conn, base.key, published=published)
+    finally:
+        await conn.close()
+    kinds = {p.kind for p in report.problems}
+    assert "published-root" in kinds and "published-missing" in kinds, report.lines()
+    # Every published head past the removed event fails; the ones before it still hold.
+    failing = {int(p.detail.split("head ")[1].split("'")[0]) for p in report.problems
+               if p.kind == "published-root"}  # fmt: skip
+    assert failing == {h.size for h in published if h.size > victim["position"]}
+
+
+def test_an_unreadable_heads_log_stops_verify(
+    store: str, base: Base, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "heads.jsonl"
+    log.write_text('{"size": 1}\n')
+    status, _ = _verify_cli(store, base.key_path, settings, capsys, heads_log=log)
+    assert status == 2
+    with pytest.raises(ValueError, match=r"heads\.jsonl:1: tree_head\.timestamp"):
+        read_heads(log)
 
 
 # --- the write guard and the database role ------------------------------------------------
