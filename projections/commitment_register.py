@@ -22,6 +22,7 @@ from domain.commitment import Status
 from domain.values import Actor, Role
 from projections import cursors
 from projections.bulk import upsert
+from projections.query import Query
 from projections.runner import StoredEvent
 
 COLUMNS = (
@@ -234,32 +235,21 @@ async def list_commitments(
     cursor: Cursor | None = None,
 ) -> list[Row]:
     """Overdue first (oldest due first), then newest first; what the actor may see."""
-    where = ["TRUE"]
-    args: list[Any] = []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
+    q = Query()
     if actor.role is Role.ENTERPRISE:
-        where.append(f"enterprise_credit_code = {arg(actor.org)}")
+        q.where(f"enterprise_credit_code = {q.arg(actor.org)}")
     if status:
-        where.append(f"status = {arg(status)}")
+        q.where(f"status = {q.arg(status)}")
     if matter:
-        where.append(f"matter = {arg(matter)}")
+        q.where(f"matter = {q.arg(matter)}")
     if enterprise:
-        where.append(f"enterprise_credit_code = {arg(enterprise)}")
+        q.where(f"enterprise_credit_code = {q.arg(enterprise)}")
     if cursor:
-        where.append(
-            f"(list_group, list_key, id) > ({arg(cursor[0])}::smallint, "
-            f"{arg(cursor[1])}::bigint, {arg(cursor[2])}::uuid)"
+        q.where(
+            f"(list_group, list_key, id) > ({q.arg(cursor[0])}::smallint, "
+            f"{q.arg(cursor[1])}::bigint, {q.arg(cursor[2])}::uuid)"
         )
-    sql = (
-        "SELECT * FROM views.commitment_register WHERE "
-        + " AND ".join(where)
-        + f" ORDER BY list_group, list_key, id LIMIT {arg(limit)}"
-    )
-    return [dict(r) for r in await conn.fetch(sql, *args)]
+    return await q.fetch(conn, "views.commitment_register", "list_group, list_key, id", limit)
 
 
 async def due_for_marking(conn: asyncpg.Connection, now: datetime, *, limit: int) -> list[UUID]:

@@ -18,6 +18,7 @@ from domain.complaint import OPEN_STATUSES, Status
 from domain.values import Actor, Role
 from projections import cursors
 from projections.bulk import upsert
+from projections.query import Query
 from projections.runner import StoredEvent
 
 COLUMNS = (
@@ -302,32 +303,21 @@ async def list_complaints(
     cursor: tuple[datetime, UUID] | None = None,
 ) -> list[Row]:
     """Newest first, filtered, limited to what the actor may see."""
-    where = ["TRUE"]
-    args: list[Any] = []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
+    q = Query()
     if actor.role is Role.ENTERPRISE:
-        where.append(f"complainant_credit_code = {arg(actor.org)}")
+        q.where(f"complainant_credit_code = {q.arg(actor.org)}")
     elif actor.role is Role.DEPARTMENT:
-        where.append(f"departments @> ARRAY[{arg(actor.org)}::text]")
+        q.where(f"departments @> ARRAY[{q.arg(actor.org)}::text]")
     if status:
-        where.append(f"status = {arg(status)}")
+        q.where(f"status = {q.arg(status)}")
     if kind:
-        where.append(f"kind = {arg(kind)}")
+        q.where(f"kind = {q.arg(kind)}")
     if department:
-        where.append(f"department = {arg(department)}")
+        q.where(f"department = {q.arg(department)}")
     if overdue is True:
-        where.append(f"due_at < {arg(now)}")
+        q.where(f"due_at < {q.arg(now)}")
     elif overdue is False:
-        where.append(f"(due_at IS NULL OR due_at >= {arg(now)})")
+        q.where(f"(due_at IS NULL OR due_at >= {q.arg(now)})")
     if cursor:
-        where.append(f"(lodged_at, id) < ({arg(cursor[0])}, {arg(cursor[1])})")
-    sql = (
-        "SELECT * FROM views.complaint_summary WHERE "
-        + " AND ".join(where)
-        + f" ORDER BY lodged_at DESC, id DESC LIMIT {arg(limit)}"
-    )
-    return [dict(r) for r in await conn.fetch(sql, *args)]
+        q.where(f"(lodged_at, id) < ({q.arg(cursor[0])}, {q.arg(cursor[1])})")
+    return await q.fetch(conn, "views.complaint_summary", "lodged_at DESC, id DESC", limit)

@@ -24,6 +24,7 @@ from domain.credit_repair import Outcome, Stage, Status
 from domain.values import Actor, Role
 from projections import cursors
 from projections.bulk import upsert
+from projections.query import Query
 from projections.runner import StoredEvent
 
 CASE_TYPE = "CreditRepair"
@@ -260,30 +261,19 @@ async def list_credit_repairs(
     `on_time=True`: at least one review finished and none finished late;
     `on_time=False`: the initial review or the re-review finished late.
     """
-    where = ["TRUE"]
-    args: list[Any] = []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
+    q = Query()
     if actor.role is Role.ENTERPRISE:
-        where.append(f"credit_code = {arg(actor.org)}")
+        q.where(f"credit_code = {q.arg(actor.org)}")
     elif actor.role not in SEE_ALL:
-        where.append("FALSE")
+        q.where("FALSE")
     if status:
-        where.append(f"status = {arg(status)}")
+        q.where(f"status = {q.arg(status)}")
     if severity:
-        where.append(f"severity = {arg(severity)}")
+        q.where(f"severity = {q.arg(severity)}")
     if on_time is True:
-        where.append("initial_on_time IS TRUE AND re_review_on_time IS NOT FALSE")
+        q.where("initial_on_time IS TRUE AND re_review_on_time IS NOT FALSE")
     elif on_time is False:
-        where.append("(initial_on_time IS FALSE OR re_review_on_time IS FALSE)")
+        q.where("(initial_on_time IS FALSE OR re_review_on_time IS FALSE)")
     if cursor:
-        where.append(f"(applied_at, id) < ({arg(cursor[0])}, {arg(cursor[1])})")
-    sql = (
-        "SELECT * FROM views.credit_repair_register WHERE "
-        + " AND ".join(where)
-        + f" ORDER BY applied_at DESC, id DESC LIMIT {arg(limit)}"
-    )
-    return [dict(r) for r in await conn.fetch(sql, *args)]
+        q.where(f"(applied_at, id) < ({q.arg(cursor[0])}, {q.arg(cursor[1])})")
+    return await q.fetch(conn, "views.credit_repair_register", "applied_at DESC, id DESC", limit)

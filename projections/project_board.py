@@ -24,6 +24,7 @@ from domain.project import ProblemStatus
 from domain.values import Actor, Role
 from projections import cursors
 from projections.bulk import upsert
+from projections.query import Query
 from projections.runner import StoredEvent
 
 PROJECT_COLUMNS = (
@@ -352,33 +353,22 @@ async def list_projects(
     cursor: tuple[datetime, UUID] | None = None,
 ) -> list[Row]:
     """Newest first, filtered, limited to what the actor may see."""
-    where = ["TRUE"]
-    args: list[Any] = []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
+    q = Query()
     if actor.role is Role.ENTERPRISE:
-        where.append(f"investor_credit_code = {arg(actor.org)}")
+        q.where(f"investor_credit_code = {q.arg(actor.org)}")
     elif actor.role is Role.SERVICE_OFFICER:
-        where.append(f"officer_id = {arg(actor.id)}")
+        q.where(f"officer_id = {q.arg(actor.id)}")
     if classification:
-        where.append(f"classification = {arg(classification)}")
+        q.where(f"classification = {q.arg(classification)}")
     if city:
-        where.append(f"city = {arg(city)}")
+        q.where(f"city = {q.arg(city)}")
     if has_open_problems is True:
-        where.append("open_problems > 0")
+        q.where("open_problems > 0")
     elif has_open_problems is False:
-        where.append("open_problems = 0")
+        q.where("open_problems = 0")
     if cursor:
-        where.append(f"(registered_at, id) < ({arg(cursor[0])}, {arg(cursor[1])})")
-    sql = (
-        "SELECT * FROM views.project_board WHERE "
-        + " AND ".join(where)
-        + f" ORDER BY registered_at DESC, id DESC LIMIT {arg(limit)}"
-    )
-    return [dict(r) for r in await conn.fetch(sql, *args)]
+        q.where(f"(registered_at, id) < ({q.arg(cursor[0])}, {q.arg(cursor[1])})")
+    return await q.fetch(conn, "views.project_board", "registered_at DESC, id DESC", limit)
 
 
 async def list_problems(
