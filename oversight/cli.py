@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -164,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--workers",
-        type=int,
+        type=_count(minimum=1),
         default=1,
         help="server processes (one per core for throughput; default 1)",
     )
@@ -174,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild = sub.add_parser("rebuild", help="drop and rebuild every view")
     rebuild.add_argument(
         "--jobs",
-        type=int,
+        type=_count(minimum=1),
         default=0,
         help="processes rebuilding views side by side (default: one per core)",
     )
@@ -204,6 +205,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
     add_ledger_commands(sub)
     return parser
+
+
+def _count(*, minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum` (argparse says which)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:

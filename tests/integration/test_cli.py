@@ -13,6 +13,7 @@ import time
 import httpx
 import jwt
 import psutil
+import psycopg
 import pytest
 
 from tests.conftest import ROOT
@@ -217,6 +218,11 @@ def test_rebuild_on_a_store_whose_views_were_never_built(fresh_database_url, set
     app.lodge_complaint(actor("enterprise", "e", code), datetime(2024, 9, 23, 1, tzinfo=UTC), body)
     app.close()
     env = {"DATABASE_URL": fresh_database_url, "OVERSIGHT_JWT_SECRET": "k" * 40}
+    # A bad --jobs is refused before anything is touched: the views stay unbuilt.
+    refused = oversight("rebuild", "--jobs", "0", env=env, timeout=60)
+    assert refused.returncode == 2 and "--jobs: must be at least 1" in refused.stderr
+    with psycopg.connect(fresh_database_url) as conn:
+        assert conn.execute("SELECT to_regclass('views.tracking')").fetchone()[0] is None
     result = oversight("rebuild", env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert '"rebuilt"' in result.stderr
