@@ -105,6 +105,35 @@ def _library_peer(url: str, seconds: float, *, db_functions: bool) -> float:
     return sum(done) / elapsed
 
 
+def _our_store(url: str, seconds: float) -> float:
+    """Our application without HTTP, as the peer runs: 32 threads lodging complaints
+    (the domain decides each, the group committer stores them)."""
+    app = common.application(url)
+    app.enable_group_commit()
+    done = [0] * CLIENTS
+    stop_at = time.perf_counter() + seconds
+
+    def worker(i: int) -> None:
+        rng = random.Random(i)
+        while time.perf_counter() < stop_at:
+            command = common.lodge_command(rng)
+            actor = common.Actor(
+                id=f"ent-{i}", role=Role.ENTERPRISE, org=command.complainant.credit_code
+            )
+            app.lodge_complaint(actor, common.START, command)
+            done[i] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    app.close()
+    return sum(done) / elapsed
+
+
 class Server:
     """`oversight serve` in its own process, on a bench database."""
 
@@ -243,6 +272,8 @@ async def command(server: str, args: Namespace) -> list[Row]:
     peer_fn_url = common.fresh_database(server, "peerfn")
     peer_fn = await asyncio.to_thread(_library_peer, peer_fn_url, seconds, db_functions=True)
     best_peer = max(peer, peer_fn)
+    ours_url = common.fresh_database(server, "ours")
+    ours = await asyncio.to_thread(_our_store, ours_url, seconds)
     return [
         Row("command_http", round(throughput, 1), "commands/s", round(baseline, 1),
             ratio(throughput, baseline),
@@ -254,6 +285,10 @@ async def command(server: str, args: Namespace) -> list[Row]:
             ratio(throughput, best_peer),
             f"peer: eventsourcing, one save() per command, 32 threads: {peer:.0f}/s default, "
             f"{peer_fn:.0f}/s with POSTGRES_ENABLE_DB_FUNCTIONS=y (the better is the baseline)"),
+        Row("command_in_process", round(ours, 1), "commands/s", round(best_peer, 1),
+            ratio(ours, best_peer),
+            "like for like with the peer: our application without HTTP, 32 threads lodging "
+            "complaints (decided by the domain, stored by the group committer)"),
         Row("memory_server", round(peak / 2**20, 1), "MiB", round(idle / 2**20, 1),
             ratio(peak, idle), "peak RSS of the server during the command load; baseline: idle"),
         *([Row("command_http_vs_floor", round(throughput, 1), "commands/s", round(floor, 1),
