@@ -131,9 +131,16 @@ class Oversight(Application):
     def create(
         self, case_type: CaseType, actor: Actor, at: datetime, command: cmd.Command
     ) -> CommandResult:
+        return self._save(self._decide_create(self, case_type, actor, at, command))
+
+    @staticmethod
+    def _decide_create(
+        context: Any, case_type: CaseType, actor: Actor, at: datetime, command: cmd.Command
+    ) -> Any:
+        """The new case, decided (its events pending), or Forbidden for the role."""
         if actor.role not in case_type.create_roles:
             raise Forbidden(f"role {actor.role} may not create a {case_type.name}")
-        return self._save(case_type.create(self, actor, at, command))
+        return case_type.create(context, actor, at, command)
 
     def create_in_memory(
         self,
@@ -156,10 +163,8 @@ class Oversight(Application):
         committer = self._committer
         if committer is None:
             return False
-        if actor.role not in case_type.create_roles:
-            raise Forbidden(f"role {actor.role} may not create a {case_type.name}")
         try:
-            case = case_type.create(_InMemory(self), actor, at, command)
+            case = self._decide_create(_InMemory(self), case_type, actor, at, command)
         except _NeedsStore:
             return False
 
