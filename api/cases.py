@@ -68,9 +68,7 @@ def roles_check(allowed: frozenset[Role], what: str) -> Callable[[Request], Awai
     command load) and a hook with the request only."""
 
     async def check(request: Request[Any, Any, Any]) -> None:
-        actor: Actor = request.user
-        if actor.role not in allowed:
-            raise PermissionDeniedException(f"role {actor.role} may not {what}")
+        _require_role(request.user, allowed, what)
 
     return check
 
@@ -79,11 +77,14 @@ def roles_guard(allowed: frozenset[Role], what: str) -> Callable[..., Awaitable[
     # A coroutine on purpose: Litestar runs a plain-function guard in its thread pool
     # (`sync_to_thread`), a thread hand-off per request for a set lookup.
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        actor: Actor = connection.user
-        if actor.role not in allowed:
-            raise PermissionDeniedException(f"role {actor.role} may not {what}")
+        _require_role(connection.user, allowed, what)
 
     return guard
+
+
+def _require_role(actor: Actor, allowed: frozenset[Role], what: str) -> None:
+    if actor.role not in allowed:
+        raise PermissionDeniedException(f"role {actor.role} may not {what}")
 
 
 def expected_version(request: Request[Any, Any, Any]) -> int | None:
