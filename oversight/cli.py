@@ -36,6 +36,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     url, embedded = _database(settings)
     secret = settings.signing_secret(embedded=embedded)
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again; by default
+    # that kills the process before its exit handlers run, leaving the embedded
+    # PostgreSQL running. With this handler in place (uvicorn restores it before raising)
+    # the process exits normally and the embedded server stops with it.
+    signal.signal(signal.SIGTERM, _exit_normally)
     if args.workers > 1:
         # One process per core: each worker builds its app from what is resolved here.
         from api import asgi
@@ -63,6 +68,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
+
+
+def _exit_normally(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 async def _worker(settings: Settings, url: str) -> int:

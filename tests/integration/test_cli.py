@@ -193,9 +193,16 @@ def test_serve_without_database_url_starts_the_embedded_postgres():
         assert len(secret) >= 32
         assert oct((var / "jwt-secret").stat().st_mode & 0o777) == "0o600"
         _lodge_through(base, env)
+        postmaster = int((var / "pgdata" / "postmaster.pid").read_text().split()[0])
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    # SIGTERM stops the service and the embedded PostgreSQL it started.
+    assert proc.returncode == 0
+    deadline = time.monotonic() + 30
+    while psutil.pid_exists(postmaster) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not psutil.pid_exists(postmaster)
 
 
 def test_rebuild_on_a_store_whose_views_were_never_built(fresh_database_url, settings):
