@@ -78,6 +78,26 @@ class Peer(Application):
     name = "libpeer"
 
 
+def _threads_rate(command: Callable[[int, random.Random], object], seconds: float) -> float:
+    """Commands per second when 32 threads each run `command(thread, rng)` in a loop."""
+    done = [0] * CLIENTS
+    stop_at = time.perf_counter() + seconds
+
+    def worker(i: int) -> None:
+        rng = random.Random(i)
+        while time.perf_counter() < stop_at:
+            command(i, rng)
+            done[i] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / (time.perf_counter() - started)
+
+
 def _library_peer(url: str, seconds: float, *, db_functions: bool) -> float:
     """eventsourcing as its documentation shows it: an Application, one save() per
     command, default settings; 32 threads."""
@@ -86,23 +106,13 @@ def _library_peer(url: str, seconds: float, *, db_functions: bool) -> float:
     if db_functions:
         env["POSTGRES_ENABLE_DB_FUNCTIONS"] = "y"
     app = Peer(env=env)
-    done = [0] * CLIENTS
-    stop_at = time.perf_counter() + seconds
-
-    def worker(i: int) -> None:
-        while time.perf_counter() < stop_at:
-            app.save(PeerCase(title="施工许可审批超时", description="x" * 200))
-            done[i] += 1
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    app.close()
-    return sum(done) / elapsed
+    try:
+        return _threads_rate(
+            lambda i, rng: app.save(PeerCase(title="施工许可审批超时", description="x" * 200)),
+            seconds,
+        )
+    finally:
+        app.close()
 
 
 def _our_store(url: str, seconds: float) -> float:
@@ -110,28 +120,17 @@ def _our_store(url: str, seconds: float) -> float:
     (the domain decides each, the group committer stores them)."""
     app = common.application(url)
     app.enable_group_commit()
-    done = [0] * CLIENTS
-    stop_at = time.perf_counter() + seconds
 
-    def worker(i: int) -> None:
-        rng = random.Random(i)
-        while time.perf_counter() < stop_at:
-            command = common.lodge_command(rng)
-            actor = common.Actor(
-                id=f"ent-{i}", role=Role.ENTERPRISE, org=command.complainant.credit_code
-            )
-            app.lodge_complaint(actor, common.START, command)
-            done[i] += 1
+    def lodge(i: int, rng: random.Random) -> object:
+        command = common.lodge_command(rng)
+        org = command.complainant.credit_code
+        actor = common.Actor(id=f"ent-{i}", role=Role.ENTERPRISE, org=org)
+        return app.lodge_complaint(actor, common.START, command)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    app.close()
-    return sum(done) / elapsed
+    try:
+        return _threads_rate(lodge, seconds)
+    finally:
+        app.close()
 
 
 class Server:
