@@ -2,11 +2,19 @@
 
 The API decodes request bodies straight into these, so the constraints here are the
 input rules users see in problem+json errors.
+
+Every body struct derives from `Body`, which checks every text field of the body (and of
+the nested bodies, which derive from it too) once: no C0 control character other than
+tab, line feed and carriage return (PostgreSQL cannot hold U+0000, and the others are
+never meant in a title, a name or a reason), and not only whitespace. A rule across a
+body's fields goes in `check()`, never in `__post_init__`, which `Body` owns.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 import msgspec
 
@@ -22,16 +30,60 @@ WorkingDays = Annotated[int, msgspec.Meta(ge=0, le=365)]
 ExtensionDays = Annotated[int, msgspec.Meta(ge=1, le=365)]
 
 
-class Command(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+# C0 controls except tab (U+0009), line feed (U+000A) and carriage return (U+000D).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL_RULE = "must not contain control characters other than tab, line feed and carriage return"
+BLANK_RULE = "must not be only whitespace"
+
+
+def text_rule(value: str) -> str | None:
+    """The rule `value` breaks as the text of a field, or None."""
+    bad = _CONTROL.search(value)
+    if bad is not None:
+        return f"{CONTROL_RULE} (found U+{ord(bad.group()):04X})"
+    if not value or value.isspace():
+        return BLANK_RULE
+    return None
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            if isinstance(item, str):
+                yield item
+
+
+class Body(msgspec.Struct, forbid_unknown_fields=True):
+    """Base of every request body, nested ones included: checks their text fields.
+
+    msgspec calls `__post_init__` after decoding a body (and on construction); the
+    ValueError it raises here becomes a 422 naming the field ("title", or
+    "complainant.name" for a nested body: msgspec adds the body's path)."""
+
+    def __post_init__(self) -> None:
+        for field, name in zip(self.__struct_fields__, self.__struct_encode_fields__, strict=True):
+            for text in _texts(getattr(self, field)):
+                rule = text_rule(text)
+                if rule is not None:
+                    raise ValueError(f"{name}: {rule}")
+        self.check()
+
+    def check(self) -> None:
+        """Rules across this body's fields: raise ValueError("<field>: <rule>")."""
+
+
+class Command(Body, kw_only=True):
     """Base of every command body."""
 
 
-class ComplainantIn(msgspec.Struct, forbid_unknown_fields=True):
+class ComplainantIn(Body):
     name: ShortText
     credit_code: Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
     phone: Phone | None = None
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
         try:
             validate_credit_code(self.credit_code)
         except InvalidCreditCode as e:

@@ -1,6 +1,7 @@
 """Commitment commands: the request bodies of /api/v1/commitments, validated by msgspec.
 
-A rule that spans several fields is checked in `__post_init__` and raised as
+A rule that spans several fields is checked in `check()` (see `Body` in
+domain/commands.py, which also checks every text field) and raised as
 `ValueError("<field>: <rule>")`, which the API reports as a 422 naming that field
 (nested ones by their path, e.g. `due.date`).
 """
@@ -12,7 +13,7 @@ from typing import Annotated
 
 import msgspec
 
-from domain.commands import Command, LongText, Reason, ShortText, WorkingDays
+from domain.commands import Body, Command, LongText, Reason, ShortText, WorkingDays
 from domain.credit_code import InvalidCreditCode, validate_credit_code
 
 MaterialNames = Annotated[list[ShortText], msgspec.Meta(min_length=1, max_length=50)]
@@ -24,18 +25,18 @@ def _check_unique(materials: list[str]) -> None:
         raise ValueError(f"materials: each material may be named once (repeated: {repeated})")
 
 
-class EnterpriseIn(msgspec.Struct, forbid_unknown_fields=True):
+class EnterpriseIn(Body):
     name: ShortText
     credit_code: Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
         try:
             validate_credit_code(self.credit_code)
         except InvalidCreditCode as e:
             raise ValueError(f"credit_code: {e}") from None
 
 
-class DueIn(msgspec.Struct, forbid_unknown_fields=True):
+class DueIn(Body):
     """When the materials are due: `{"date": "YYYY-MM-DD"}`, or
     `{"epidemic_end": true, "grace_working_days": N}` (N working days after the day the
     epidemic response ends). Exactly one of the two forms."""
@@ -44,7 +45,7 @@ class DueIn(msgspec.Struct, forbid_unknown_fields=True):
     epidemic_end: bool = False
     grace_working_days: WorkingDays | None = None
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
         if self.epidemic_end:
             if self.date is not None:
                 raise ValueError("date: give a date or epidemic_end, not both")
@@ -64,7 +65,7 @@ class Commit(Command):
     materials: MaterialNames
     due: DueIn
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
         _check_unique(self.materials)
 
 
@@ -75,7 +76,7 @@ class Grant(Command):
 class Supply(Command):
     materials: MaterialNames
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
         _check_unique(self.materials)
 
 

@@ -7,16 +7,16 @@ from typing import Annotated
 
 import msgspec
 
-from domain.commands import Command, Escalate, LongText, Reason, Remind, ShortText, Withdraw
+from domain.commands import Body, Command, Escalate, LongText, Reason, Remind, ShortText, Withdraw
 from domain.credit_code import InvalidCreditCode, validate_credit_code
 from domain.credit_repair import Severity
 
 
-class EnterpriseIn(msgspec.Struct, forbid_unknown_fields=True):
+class EnterpriseIn(Body):
     name: ShortText
     credit_code: Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
         try:
             validate_credit_code(self.credit_code)
         except InvalidCreditCode as e:

@@ -1,7 +1,8 @@
 """Commands on projects and their problems: the request bodies, validated at the edge.
 
 Checks msgspec cannot express as `Meta` (a positive amount of yuan) raise ValueError
-from `__post_init__` with the field's name first, so the 422 names the field.
+from `check()` (see `Body` in domain/commands.py) with the field's name first, so the
+422 names the field.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain.commands import Command, LongText, Reason, Remind, ShortText, WorkingDays
+from domain.commands import Body, Command, LongText, Reason, Remind, ShortText, WorkingDays
 from domain.credit_code import InvalidCreditCode, validate_credit_code
 from domain.project import Classification, CoordinationRole, ProblemCategory
 
@@ -21,11 +22,11 @@ MAX_INVESTMENT_CNY = Decimal(10) ** 15
 FEN = Decimal("0.01")
 
 
-class InvestorIn(msgspec.Struct, forbid_unknown_fields=True):
+class InvestorIn(Body):
     name: ShortText
     credit_code: Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
         try:
             validate_credit_code(self.credit_code)
         except InvalidCreditCode as e:
@@ -52,7 +53,7 @@ class RegisterProject(Command):
     sector: ShortText
     classification: Classification | None = None
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
         self.investment_cny = investment_in_yuan(self.investment_cny)
 
 
