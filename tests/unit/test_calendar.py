@@ -321,22 +321,24 @@ def test_json_file_not_named_by_year_is_ignored_with_a_warning(tmp_path: Path) -
     write_year(tmp_path, FAKE_2030, name="schedule-2030.json")
     with capture_logs() as logs:
         cal = WorkingCalendar([tmp_path])
-    assert cal.covered_by(2030) == "fallback"
+    assert cal.covered_by(2030) == "provisional"
     assert [e["event"] for e in logs] == ["calendar_file_ignored"]
 
 
-def test_uncovered_year_falls_back_and_warns_once(fresh_warnings: set[int]) -> None:
+def test_uncovered_year_is_provisional_and_warns_once(fresh_warnings: set[int]) -> None:
+    # Issue 11: a year from 2025 on that no schedule covers uses the provisional
+    # calendar (tests/unit/test_provisional_calendar.py checks its days).
     with capture_logs() as logs:
         cal = WorkingCalendar()
-        assert cal.covered_by(2031) == "fallback"
-        assert cal.is_working_day(date(2031, 1, 1))  # Wednesday: weekday rule only
+        assert cal.covered_by(2031) == "provisional"
+        assert not cal.is_working_day(date(2031, 1, 1))  # Wednesday, New Year's Day
         assert not cal.is_working_day(date(2031, 1, 4))  # Saturday
         assert cal.add_working_days(date(2031, 1, 3), 1) == date(2031, 1, 6)
         other = WorkingCalendar()
         assert other.is_working_day(date(2031, 6, 2))
         assert other.due_at(datetime(2031, 6, 2, 9, tzinfo=CST), 3)
         assert other.is_working_day(date(2024, 2, 18))  # covered year: no warning
-    warnings = [e for e in logs if e["event"] == "calendar_year_not_covered"]
+    warnings = [e for e in logs if e["event"] == "calendar_year_provisional"]
     assert len(warnings) == 1
     assert warnings[0]["year"] == 2031
     assert warnings[0]["log_level"] == "warning"
@@ -344,7 +346,7 @@ def test_uncovered_year_falls_back_and_warns_once(fresh_warnings: set[int]) -> N
     with capture_logs() as later:
         WorkingCalendar().is_working_day(date(2031, 12, 1))
         WorkingCalendar().is_working_day(date(2032, 12, 1))
-    assert [e["year"] for e in later if e["event"] == "calendar_year_not_covered"] == [2032]
+    assert [e["year"] for e in later if e["event"] == "calendar_year_provisional"] == [2032]
 
 
 def test_year_before_the_library_falls_back(fresh_warnings: set[int]) -> None:
