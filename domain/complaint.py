@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from domain import reminders
+from domain import deadlines, reminders
+from domain.calendar import DueBasis
 from domain.errors import MoveNotAllowed, RuleViolated
 from domain.values import Actor, Channel, Complainant, Kind, Rating, Role
 
@@ -110,6 +112,13 @@ class Complaint(Aggregate):
     escalate_after: datetime | None  # when that reminder escalates if still overdue
     escalated_due: datetime | None  # the deadline that was escalated
     reminders: int
+    # Whether each deadline counted days of a year with no official schedule, and how it
+    # was computed (to compute it again when that year's schedule is loaded). A basis is
+    # None for a deadline stored before bases were kept.
+    acceptance_due_provisional: bool
+    acceptance_basis: DueBasis | None
+    handling_due_provisional: bool
+    handling_basis: DueBasis | None
 
     class Event(Aggregate.Event):
         """Every complaint event names its actor; `timestamp` is the time passed in."""
@@ -119,9 +128,8 @@ class Complaint(Aggregate):
         return uuid4()
 
     @event("Lodged")
-    def __init__(
+    def __init__(  # not keyword-only: eventsourcing then requires even defaulted names
         self,
-        *,
         actor: Actor,
         timestamp: datetime,
         kind: Kind,
@@ -133,6 +141,8 @@ class Complaint(Aggregate):
         respondent_department: str | None,
         confidential: bool,
         acceptance_due: datetime,
+        acceptance_due_provisional: bool | None = None,
+        acceptance_working_days: int | None = None,
     ) -> None:
         self.kind = kind
         self.channel = channel
@@ -164,6 +174,14 @@ class Complaint(Aggregate):
         self.escalate_after = None
         self.escalated_due = None
         self.reminders = 0
+        self.acceptance_due_provisional = bool(acceptance_due_provisional)
+        self.acceptance_basis = (
+            None
+            if acceptance_working_days is None
+            else DueBasis(start=timestamp, steps=(acceptance_working_days,))
+        )
+        self.handling_due_provisional = False
+        self.handling_basis = None
 
     # --- queries used by the rules -------------------------------------------------
 
@@ -194,6 +212,37 @@ class Complaint(Aggregate):
             return "handling", self.handling_due
         return None
 
+    @property
+    def due_provisional(self) -> bool:
+        """Whether the deadline of the step the case waits on is provisional."""
+        current = self.current_deadline
+        if current is None:
+            return False
+        if current[0] == "acceptance":
+            return self.acceptance_due_provisional
+        return self.handling_due_provisional
+
+    def open_deadlines(self) -> list[deadlines.OpenDeadline]:
+        if self.status is Status.LODGED and self.acceptance_due is not None:
+            return [
+                deadlines.OpenDeadline(
+                    "acceptance",
+                    self.acceptance_due,
+                    self.acceptance_due_provisional,
+                    self.acceptance_basis,
+                )
+            ]
+        if self.status is Status.TRANSFERRED and self.handling_due is not None:
+            return [
+                deadlines.OpenDeadline(
+                    "handling",
+                    self.handling_due,
+                    self.handling_due_provisional,
+                    self.handling_basis,
+                )
+            ]
+        return []
+
     # --- commands ------------------------------------------------------------------
 
     def accept(self, actor: Actor, at: datetime, *, note: str | None, urgent: bool) -> None:
@@ -205,11 +254,23 @@ class Complaint(Aggregate):
         self._on_rejected(actor=actor, timestamp=at, reason=reason)
 
     def transfer(
-        self, actor: Actor, at: datetime, *, department: str, working_days: int, due: datetime
+        self,
+        actor: Actor,
+        at: datetime,
+        *,
+        department: str,
+        working_days: int,
+        due: datetime,
+        due_provisional: bool = False,
     ) -> None:
         self._require("transfer")
         self._on_transferred(
-            actor=actor, timestamp=at, department=department, working_days=working_days, due=due
+            actor=actor,
+            timestamp=at,
+            department=department,
+            working_days=working_days,
+            due=due,
+            due_provisional=due_provisional,
         )
 
     def send_back(self, actor: Actor, at: datetime, *, reason: str) -> None:
@@ -229,7 +290,14 @@ class Complaint(Aggregate):
         )
 
     def decide_extension(
-        self, actor: Actor, at: datetime, *, approved: bool, note: str | None, due: datetime
+        self,
+        actor: Actor,
+        at: datetime,
+        *,
+        approved: bool,
+        note: str | None,
+        due: datetime,
+        due_provisional: bool = False,
     ) -> None:
         """`due` is the handling deadline moved by the requested working days; it is only
         applied when approved."""
@@ -242,6 +310,7 @@ class Complaint(Aggregate):
             approved=approved,
             note=note,
             due=due if approved else self.handling_due,
+            due_provisional=due_provisional if approved else self.handling_due_provisional,
         )
 
     def reply_to(self, actor: Actor, at: datetime, *, answer: str) -> None:
@@ -249,9 +318,18 @@ class Complaint(Aggregate):
         self._on_replied(actor=actor, timestamp=at, answer=answer)
 
     def review(
-        self, actor: Actor, at: datetime, *, approved: bool, note: str | None, redo_due: datetime
+        self,
+        actor: Actor,
+        at: datetime,
+        *,
+        approved: bool,
+        note: str | None,
+        redo_due: datetime,
+        redo_provisional: bool = False,
+        redo_working_days: int | None = None,
     ) -> None:
-        """Approve the reply, or send it back to the same department to redo by `redo_due`."""
+        """Approve the reply, or send it back to the same department to redo by `redo_due`
+        (`redo_working_days` after `at`)."""
         self._require("review")
         if not approved and not note:
             raise RuleViolated("note", "a redo needs a note saying what to redo")
@@ -261,18 +339,31 @@ class Complaint(Aggregate):
             approved=approved,
             note=note,
             due=None if approved else redo_due,
+            due_provisional=None if approved else redo_provisional,
+            working_days=None if approved else redo_working_days,
         )
 
     def rate(
-        self, actor: Actor, at: datetime, *, rating: Rating, comment: str | None, redo_due: datetime
+        self,
+        actor: Actor,
+        at: datetime,
+        *,
+        rating: Rating,
+        comment: str | None,
+        redo_due: datetime,
+        redo_provisional: bool = False,
+        redo_working_days: int | None = None,
     ) -> None:
         self._require_lodger("rate", actor)
+        redo = not rating.is_satisfied
         self._on_rated(
             actor=actor,
             timestamp=at,
             rating=rating,
             comment=comment,
-            due=None if rating.is_satisfied else redo_due,
+            due=redo_due if redo else None,
+            due_provisional=redo_provisional if redo else None,
+            working_days=redo_working_days if redo else None,
         )
 
     def supervise(self, actor: Actor, at: datetime, *, note: str) -> None:
@@ -309,7 +400,39 @@ class Complaint(Aggregate):
     def _overdue_step(self, move: str, at: datetime) -> tuple[str, datetime]:
         return reminders.overdue_step(move, self.status, self.current_deadline, at)
 
+    def recompute_deadlines(
+        self, actor: Actor, at: datetime, changes: list[deadlines.Recompute]
+    ) -> None:
+        """The calendar changed: rewrite each open deadline it now puts elsewhere
+        (domain/deadlines.py decides which), one event per step. The system's move
+        (domain/complaint_case.py), kept out of MOVE_FROM: no user ever makes it."""
+        if not self.is_open:
+            raise MoveNotAllowed(deadlines.MOVE, self.status)
+        open_steps = {d.step: d.due for d in self.open_deadlines()}
+        for change in changes:
+            if open_steps.get(change.step) != change.old_due or change.old_due <= at:
+                raise MoveNotAllowed(deadlines.MOVE, self.status, deadlines.NOTHING_TO_RECOMPUTE)
+            self._on_deadline_recomputed(
+                actor=actor,
+                timestamp=at,
+                step=change.step,
+                old_due=change.old_due,
+                new_due=change.new.at,
+                due_provisional=change.new.provisional,
+                calendar_source=change.source,
+            )
+
     # --- events: state changes only ------------------------------------------------
+
+    def _clear_acceptance(self) -> None:
+        self.acceptance_due = None
+        self.acceptance_due_provisional = False
+        self.acceptance_basis = None
+
+    def _set_handling(self, due: datetime | None, provisional: bool | None, basis: Any) -> None:
+        self.handling_due = due
+        self.handling_due_provisional = bool(provisional) and due is not None
+        self.handling_basis = basis if due is not None else None
 
     @event("Accepted")
     def _on_accepted(
@@ -317,33 +440,39 @@ class Complaint(Aggregate):
     ) -> None:
         self.status = Status.ACCEPTED
         self.accepted_at = timestamp
-        self.acceptance_due = None
+        self._clear_acceptance()
         self.urgent = urgent
         self.last_reason = note
 
     @event("Rejected")
     def _on_rejected(self, actor: Actor, timestamp: datetime, reason: str) -> None:
         self.status = Status.REJECTED
-        self.acceptance_due = None
+        self._clear_acceptance()
         self.closed_at = timestamp
         self.last_reason = reason
 
     @event("Transferred")
     def _on_transferred(
-        self, actor: Actor, timestamp: datetime, department: str, working_days: int, due: datetime
+        self,
+        actor: Actor,
+        timestamp: datetime,
+        department: str,
+        working_days: int,
+        due: datetime,
+        due_provisional: bool | None = None,
     ) -> None:
         self.status = Status.TRANSFERRED
         self.department = department
         if department not in self.departments:
             self.departments = [*self.departments, department]
         self.transferred_at = timestamp
-        self.handling_due = due
+        self._set_handling(due, due_provisional, DueBasis(start=timestamp, steps=(working_days,)))
 
     @event("SentBack")
     def _on_sent_back(self, actor: Actor, timestamp: datetime, reason: str) -> None:
         self.status = Status.ACCEPTED
         self.department = None
-        self.handling_due = None
+        self._set_handling(None, None, None)
         self.extension_requested = None
         self.last_reason = reason
 
@@ -362,9 +491,15 @@ class Complaint(Aggregate):
         approved: bool,
         note: str | None,
         due: datetime | None,
+        due_provisional: bool | None = None,
     ) -> None:
+        basis = self.handling_basis
+        if approved and basis is not None and self.extension_requested is not None:
+            basis = basis.extended(self.extension_requested)
+        elif approved:
+            basis = None
         self.extension_requested = None
-        self.handling_due = due
+        self._set_handling(due, due_provisional, basis)
         self.last_reason = note
 
     @event("Replied")
@@ -372,7 +507,7 @@ class Complaint(Aggregate):
         self.status = Status.REPLIED
         self.reply = answer
         self.replied_at = timestamp
-        self.handling_due = None
+        self._set_handling(None, None, None)
         self.extension_requested = None
 
     @event("Reviewed")
@@ -383,12 +518,14 @@ class Complaint(Aggregate):
         approved: bool,
         note: str | None,
         due: datetime | None,
+        due_provisional: bool | None = None,
+        working_days: int | None = None,
     ) -> None:
         self.last_reason = note
         if approved:
             self.status = Status.AWAITING_RATING
         else:
-            self._redo(timestamp, due)
+            self._redo(timestamp, due, due_provisional, working_days)
 
     @event("Rated")
     def _on_rated(
@@ -398,6 +535,8 @@ class Complaint(Aggregate):
         rating: Rating,
         comment: str | None,
         due: datetime | None,
+        due_provisional: bool | None = None,
+        working_days: int | None = None,
     ) -> None:
         self.rating = rating
         self.last_reason = comment
@@ -405,12 +544,19 @@ class Complaint(Aggregate):
             self.status = Status.CLOSED
             self.closed_at = timestamp
         else:
-            self._redo(timestamp, due)
+            self._redo(timestamp, due, due_provisional, working_days)
 
-    def _redo(self, at: datetime, due: datetime | None) -> None:
+    def _redo(
+        self,
+        at: datetime,
+        due: datetime | None,
+        provisional: bool | None,
+        working_days: int | None,
+    ) -> None:
         self.status = Status.TRANSFERRED
         self.transferred_at = at
-        self.handling_due = due
+        basis = None if working_days is None else DueBasis(start=at, steps=(working_days,))
+        self._set_handling(due, provisional, basis)
         self.redo_count += 1
 
     @event("Supervised")
@@ -421,8 +567,8 @@ class Complaint(Aggregate):
     @event("Withdrawn")
     def _on_withdrawn(self, actor: Actor, timestamp: datetime, reason: str) -> None:
         self.status = Status.WITHDRAWN
-        self.acceptance_due = None
-        self.handling_due = None
+        self._clear_acceptance()
+        self._set_handling(None, None, None)
         self.extension_requested = None
         self.closed_at = timestamp
         self.last_reason = reason
@@ -438,6 +584,24 @@ class Complaint(Aggregate):
     @event("Escalated")
     def _on_escalated(self, actor: Actor, timestamp: datetime, step: str, due: datetime) -> None:
         self.escalated_due = due
+
+    @event("DeadlineRecomputed")
+    def _on_deadline_recomputed(
+        self,
+        actor: Actor,
+        timestamp: datetime,
+        step: str,
+        old_due: datetime,
+        new_due: datetime,
+        due_provisional: bool,
+        calendar_source: str,
+    ) -> None:
+        if step == "acceptance":
+            self.acceptance_due = new_due
+            self.acceptance_due_provisional = due_provisional
+        else:
+            self.handling_due = new_due
+            self.handling_due_provisional = due_provisional
 
     @event("Closed")
     def _on_closed(self, actor: Actor, timestamp: datetime, note: str | None) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain import commands as cmd
+from domain import deadlines
 from domain.access import SEE_ALL
+from domain.calendar import Deadline
 from domain.cases import CaseContext, CaseType, Move
 from domain.complaint import MOVE_ROLES, Complaint
 from domain.errors import Forbidden, RuleViolated
@@ -15,6 +17,7 @@ from domain.values import Actor, Complainant, Role
 def lodge(ctx: CaseContext, actor: Actor, at: datetime, c: cmd.LodgeComplaint) -> Complaint:
     if actor.role is Role.ENTERPRISE and actor.org != c.complainant.credit_code:
         raise Forbidden("an enterprise may lodge complaints only for itself")
+    acceptance = ctx.calendar.deadline(at, ctx.sla.acceptance_working_days)
     return Complaint(
         actor=actor,
         timestamp=at,
@@ -30,7 +33,9 @@ def lodge(ctx: CaseContext, actor: Actor, at: datetime, c: cmd.LodgeComplaint) -
         ),
         respondent_department=c.respondent_department,
         confidential=c.confidential,
-        acceptance_due=ctx.calendar.due_at(at, ctx.sla.acceptance_working_days),
+        acceptance_due=acceptance.at,
+        acceptance_due_provisional=acceptance.provisional,
+        acceptance_working_days=ctx.sla.acceptance_working_days,
     )
 
 
@@ -53,8 +58,9 @@ def _handling_days(ctx: CaseContext, case: Complaint) -> int:
     return ctx.sla.handling_days(case.kind, urgent=case.urgent)
 
 
-def _redo_due(ctx: CaseContext, case: Complaint, at: datetime) -> datetime:
-    return ctx.calendar.due_at(at, _handling_days(ctx, case))
+def _redo(ctx: CaseContext, case: Complaint, at: datetime) -> tuple[int, Deadline]:
+    days = _handling_days(ctx, case)
+    return days, ctx.calendar.deadline(at, days)
 
 
 def accept(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Accept) -> None:
@@ -69,8 +75,15 @@ def transfer(
     ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Transfer
 ) -> None:
     days = _handling_days(ctx, case) if c.working_days is None else c.working_days
-    due = ctx.calendar.due_at(at, days)
-    case.transfer(actor, at, department=c.department, working_days=days, due=due)
+    due = ctx.calendar.deadline(at, days)
+    case.transfer(
+        actor,
+        at,
+        department=c.department,
+        working_days=days,
+        due=due.at,
+        due_provisional=due.provisional,
+    )
 
 
 def send_back(
@@ -92,10 +105,18 @@ def request_extension(
 def decide_extension(
     ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.DecideExtension
 ) -> None:
-    due = case.handling_due
-    if case.extension_requested is not None and due is not None:
-        due = ctx.calendar.due_at(due, case.extension_requested)
-    case.decide_extension(actor, at, approved=c.approved, note=c.note, due=due or at)
+    due = None
+    if case.extension_requested is not None and case.handling_due is not None:
+        moved = ctx.calendar.deadline(case.handling_due, case.extension_requested)
+        due = Deadline(moved.at, moved.provisional or case.handling_due_provisional)
+    case.decide_extension(
+        actor,
+        at,
+        approved=c.approved,
+        note=c.note,
+        due=due.at if due else at,
+        due_provisional=due.provisional if due else False,
+    )
 
 
 def reply(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Reply) -> None:
@@ -103,11 +124,29 @@ def reply(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.
 
 
 def review(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Review) -> None:
-    case.review(actor, at, approved=c.approved, note=c.note, redo_due=_redo_due(ctx, case, at))
+    days, due = _redo(ctx, case, at)
+    case.review(
+        actor,
+        at,
+        approved=c.approved,
+        note=c.note,
+        redo_due=due.at,
+        redo_provisional=due.provisional,
+        redo_working_days=days,
+    )
 
 
 def rate(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Rate) -> None:
-    case.rate(actor, at, rating=c.rating, comment=c.comment, redo_due=_redo_due(ctx, case, at))
+    days, due = _redo(ctx, case, at)
+    case.rate(
+        actor,
+        at,
+        rating=c.rating,
+        comment=c.comment,
+        redo_due=due.at,
+        redo_provisional=due.provisional,
+        redo_working_days=days,
+    )
 
 
 def supervise(
@@ -140,6 +179,18 @@ def escalate(
     case.escalate(actor, at)
 
 
+def recompute_deadlines(
+    ctx: CaseContext,
+    case: Complaint,
+    actor: Actor,
+    at: datetime,
+    c: deadlines.RecomputeDeadlines,
+) -> None:
+    case.recompute_deadlines(
+        actor, at, deadlines.changes(ctx.calendar, case.open_deadlines(), at, case.status)
+    )
+
+
 _DECISIONS = {
     "accept": accept,
     "reject": reject,
@@ -165,8 +216,16 @@ COMPLAINT = CaseType(
     create_roles=MOVE_ROLES["lodge"],
     create=lodge,
     moves={
-        name: Move(body=cmd.COMPLAINT_MOVES[name], roles=MOVE_ROLES[name], decide=decide)
-        for name, decide in _DECISIONS.items()
+        **{
+            name: Move(body=cmd.COMPLAINT_MOVES[name], roles=MOVE_ROLES[name], decide=decide)
+            for name, decide in _DECISIONS.items()
+        },
+        deadlines.MOVE: Move(
+            body=deadlines.RecomputeDeadlines,
+            roles=deadlines.ROLES,
+            decide=recompute_deadlines,
+            summary=deadlines.SUMMARY,
+        ),
     },
     can_see=can_see,
     hides_identity=hides_identity,

@@ -46,11 +46,22 @@ class _UnusedTranscoder(Transcoder):
         raise NotImplementedError
 
 
-def _struct_for(name: str, fields: list[tuple[str, Any]]) -> type[msgspec.Struct]:
+def _struct_for(
+    name: str, fields: list[tuple[str, Any]], *, missing_is_none: bool = False
+) -> type[msgspec.Struct]:
     # Struct field names may not start with "_": map them to encoded names instead.
-    spec = [(n.lstrip("_"), t) for n, t in fields]
+    # `missing_is_none` (events): a field whose type admits None may be absent, as in an
+    # event stored before the field was added; it then decodes as None.
+    spec: list[Any] = [
+        (n.lstrip("_"), t, None) if missing_is_none and _admits_none(t) else (n.lstrip("_"), t)
+        for n, t in fields
+    ]
     rename = {n.lstrip("_"): n for n, _ in fields if n.startswith("_")}
-    return msgspec.defstruct(name, spec, rename=rename or None)
+    return msgspec.defstruct(name, spec, rename=rename or None, kw_only=True)
+
+
+def _admits_none(hint: Any) -> bool:
+    return hint is Any or type(None) in typing.get_args(hint)
 
 
 def _typed_fields(cls: type) -> list[tuple[str, Any]]:
@@ -64,7 +75,9 @@ def _typed_fields(cls: type) -> list[tuple[str, Any]]:
 
 @cache
 def _event_decoder(cls: type) -> msgspec.json.Decoder[Any]:
-    return msgspec.json.Decoder(_struct_for(cls.__qualname__, _typed_fields(cls)))
+    return msgspec.json.Decoder(
+        _struct_for(cls.__qualname__, _typed_fields(cls), missing_is_none=True)
+    )
 
 
 def _own_state_fields(aggregate_cls: type) -> list[tuple[str, Any]]:

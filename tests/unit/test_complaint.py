@@ -26,6 +26,7 @@ from domain.complaint import (
     Status,
 )
 from domain.credit_code import check_character
+from domain.deadlines import Recompute
 from domain.errors import MoveNotAllowed, RuleViolated
 from domain.sla import SlaPolicy, calendar_for
 from domain.values import Actor, Channel, Complainant, Kind, Rating, Role
@@ -371,6 +372,8 @@ def test_lodge() -> None:
                 "respondent_department": DEPT,
                 "confidential": True,
                 "acceptance_due": ACCEPTANCE_DUE,
+                "acceptance_due_provisional": None,
+                "acceptance_working_days": None,
             },
         ),
     )
@@ -428,6 +431,7 @@ def test_transfer(accepted: list[Event]) -> None:
                 "department": DEPT,
                 "working_days": 10,
                 "due": REDO_DUE,
+                "due_provisional": False,
             },
         ),
     )
@@ -455,6 +459,7 @@ def test_transfer_after_send_back_remembers_every_department_once() -> None:
                 "department": DEPT,
                 "working_days": 10,
                 "due": REDO_DUE,
+                "due_provisional": False,
             },
         ),
     )
@@ -538,6 +543,7 @@ def test_decide_extension_approved(extension_pending: list[Event]) -> None:
                 "approved": True,
                 "note": "同意延期",
                 "due": EXTENDED_DUE,
+                "due_provisional": False,
             },
         ),
     )
@@ -560,6 +566,7 @@ def test_decide_extension_refused_keeps_the_deadline(extension_pending: list[Eve
                 "approved": False,
                 "note": "理由不充分",
                 "due": HANDLING_DUE,
+                "due_provisional": False,
             },
         ),
     )
@@ -642,7 +649,15 @@ def test_review_approved(replied: list[Event]) -> None:
         case,
         (
             "Reviewed",
-            {"timestamp": WHEN, "actor": SUPERVISOR, "approved": True, "note": None, "due": None},
+            {
+                "timestamp": WHEN,
+                "actor": SUPERVISOR,
+                "approved": True,
+                "note": None,
+                "due": None,
+                "due_provisional": None,
+                "working_days": None,
+            },
         ),
     )
     assert case.status is Status.AWAITING_RATING
@@ -663,6 +678,8 @@ def test_review_redo_sends_the_case_back_to_the_same_department(replied: list[Ev
                 "approved": False,
                 "note": "请补充整改措施",
                 "due": REDO_DUE,
+                "due_provisional": False,
+                "working_days": None,
             },
         ),
     )
@@ -713,6 +730,8 @@ def test_rate(awaiting_rating: list[Event], rating: Rating, status: Status) -> N
                 "rating": rating,
                 "comment": "处理及时",
                 "due": None if satisfied else REDO_DUE,
+                "due_provisional": None if satisfied else False,
+                "working_days": None,
             },
         ),
     )
@@ -741,6 +760,8 @@ def test_every_unsatisfied_rating_counts_another_redo() -> None:
                 "rating": Rating.VERY_UNSATISFIED,
                 "comment": None,
                 "due": REDO_DUE,
+                "due_provisional": False,
+                "working_days": None,
             },
         ),
     )
@@ -922,6 +943,26 @@ def escalate_late(case: Complaint, at: datetime) -> None:
     case.escalate(SYSTEM, datetime(2024, 10, 9, 17, 30, tzinfo=CST))
 
 
+def transfer_provisional(case: Complaint, at: datetime) -> None:
+    # As if 2024 had had no official schedule: a due one day later, provisional.
+    case.transfer(
+        CLERK,
+        at,
+        department=DEPT,
+        working_days=10,
+        due=HANDLING_DUE + timedelta(days=1),
+        due_provisional=True,
+    )
+
+
+def recompute(case: Complaint, at: datetime) -> None:
+    # The schedule is loaded: the handling deadline moves back to what the calendar says.
+    new = CALENDAR.compute(case.handling_basis)  # type: ignore[arg-type]
+    case.recompute_deadlines(
+        SYSTEM, at, [Recompute("handling", case.handling_due, new, "chinese_calendar")]
+    )  # type: ignore[arg-type]
+
+
 LIVES: dict[str, tuple[Step, ...]] = {
     **{status.value: steps for status, steps in PATHS.items()},
     "long": (
@@ -946,6 +987,7 @@ LIVES: dict[str, tuple[Step, ...]] = {
     ),
     "withdrawn-while-extension-pending": (accept, transfer, request_extension, withdraw),
     "overdue": (remind_late, escalate_late, accept),
+    "recomputed": (accept, transfer_provisional, recompute, reply),
 }
 
 
