@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
+import msgspec
 
 # Below this many rows the pipelined per-row statement beats staging (measured with
 # bench: the staging table's catalog writes cost about as much as ~50 row inserts).
@@ -70,3 +71,51 @@ async def upsert(
         f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "
         + _on_conflict(columns, key, update)
     )
+
+
+# How msgspec's JSON writes U+0000 (the only way JSON can: a raw NUL byte is malformed).
+_NUL_IN_JSON = b"\\u0000"
+
+
+def storable(data: Any, stored: bytes) -> Any:
+    """`data` (an event decoded from the JSON bytes `stored`) with every U+0000 in its
+    text replaced by U+FFFD, which PostgreSQL `text` and `jsonb` can hold.
+
+    The runner hands every view its events through this (projections/runner.py
+    `_decode`), so no view stalls on text it cannot write, live or in a rebuild; the
+    event store and the ledger keep the bytes as stored. The JSON is searched first:
+    almost every event has no U+0000 and is returned as it is. (msgspec neither writes
+    nor reads a lone surrogate, so an event cannot hold one.)"""
+    if _NUL_IN_JSON not in stored:
+        return data
+    return _replace_nul(data)
+
+
+def _replace_nul(value: Any) -> Any:
+    """`value` with U+FFFD for U+0000 in every text inside it; the same object when it
+    holds none (so a value struct is copied only when one of its fields changed)."""
+    if isinstance(value, str):
+        # A StrEnum member is a str too: its values hold no U+0000 and it stays itself.
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        items = [(_replace_nul(k), _replace_nul(v)) for k, v in value.items()]
+        changed = any(
+            a is not k or b is not v for (a, b), (k, v) in zip(items, value.items(), strict=True)
+        )
+        return dict(items) if changed else value
+    if isinstance(value, list | tuple | set | frozenset):
+        new = [_replace_nul(v) for v in value]
+        if all(a is b for a, b in zip(new, value, strict=True)):
+            return value
+        if hasattr(value, "_make"):  # a NamedTuple
+            return value._make(new)
+        return type(value)(new)
+    if isinstance(value, msgspec.Struct):
+        changes = {}
+        for name in value.__struct_fields__:
+            old = getattr(value, name)
+            new_value = _replace_nul(old)
+            if new_value is not old:
+                changes[name] = new_value
+        return msgspec.structs.replace(value, **changes) if changes else value
+    return value
