@@ -65,6 +65,7 @@ def present_problem(case: ProjectProblem, viewer: Actor) -> dict[str, Any]:
         "raised_by": _actor(case.raised_by),
         "working_days": case.working_days,
         "due_at": case.due_at,
+        "due_provisional": case.due_provisional,
         "notes": [
             {"role": n.role.value, "text": n.text, "by": n.by, "at": n.at} for n in case.notes
         ],
@@ -111,6 +112,7 @@ def problem_row_body(row: dict[str, Any]) -> dict[str, Any]:
         "description": row["description"],
         "status": row["status"],
         "due_at": row["due_at"],
+        "due_provisional": row["due_provisional"],
         "raised_at": row["raised_at"],
         "resolved_at": row["resolved_at"],
         "closed_at": row["closed_at"],

@@ -19,12 +19,14 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from uuid import UUID, uuid4
 
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from domain import reminders
+from domain import deadlines, reminders
+from domain.calendar import DueBasis
 from domain.errors import MoveNotAllowed
 from domain.values import Actor, Role
 
@@ -323,6 +325,10 @@ class ProjectProblem(Aggregate):
     escalate_after: datetime | None  # when that reminder escalates if still overdue
     escalated_due: datetime | None  # the deadline escalated to the supervisors
     reminders: int
+    # Whether `due_at` counted days of a year with no official schedule, and how it was
+    # computed (domain/deadlines.py); None for a due stored before bases were kept.
+    due_provisional: bool
+    due_basis: DueBasis | None
 
     class Event(Aggregate.Event):
         """Every problem event names its actor; `timestamp` is the time passed in."""
@@ -332,9 +338,8 @@ class ProjectProblem(Aggregate):
         return uuid4()
 
     @event("Raised")
-    def __init__(
+    def __init__(  # not keyword-only: eventsourcing then requires even defaulted names
         self,
-        *,
         actor: Actor,
         timestamp: datetime,
         project_id: UUID,
@@ -343,6 +348,7 @@ class ProjectProblem(Aggregate):
         description: str,
         working_days: int,
         due: datetime,
+        due_provisional: bool | None = None,
     ) -> None:
         self.project_id = project_id
         self.investor_credit_code = investor_credit_code
@@ -367,10 +373,46 @@ class ProjectProblem(Aggregate):
         self.escalate_after = None
         self.escalated_due = None
         self.reminders = 0
+        self._set_due(due, due_provisional, DueBasis(start=timestamp, steps=(working_days,)))
+
+    def _set_due(self, due: datetime | None, provisional: bool | None, basis: Any) -> None:
+        self.due_at = due
+        self.due_provisional = bool(provisional) and due is not None
+        self.due_basis = basis if due is not None else None
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_PROBLEM_STATUSES
+
+    def open_deadlines(self) -> list[deadlines.OpenDeadline]:
+        if self.status in OPEN_PROBLEM_STATUSES and self.due_at is not None:
+            return [
+                deadlines.OpenDeadline(
+                    "resolution", self.due_at, self.due_provisional, self.due_basis
+                )
+            ]
+        return []
+
+    def recompute_deadlines(
+        self, actor: Actor, at: datetime, changes: list[deadlines.Recompute]
+    ) -> None:
+        """The calendar changed: the system's move (domain/deadlines.py), one event per step;
+        kept out of PROBLEM_MOVE_FROM as no user ever makes it."""
+        if not self.is_open:
+            raise MoveNotAllowed(deadlines.MOVE, self.status)
+        open_steps = {d.step: d.due for d in self.open_deadlines()}
+        for change in changes:
+            if open_steps.get(change.step) != change.old_due or change.old_due <= at:
+                raise MoveNotAllowed(deadlines.MOVE, self.status, deadlines.NOTHING_TO_RECOMPUTE)
+            self._on_deadline_recomputed(
+                actor=actor,
+                timestamp=at,
+                step=change.step,
+                old_due=change.old_due,
+                new_due=change.new.at,
+                due_provisional=change.new.provisional,
+                calendar_source=change.source,
+            )
 
     @property
     def current_deadline(self) -> tuple[str, datetime] | None:
@@ -405,11 +447,23 @@ class ProjectProblem(Aggregate):
         self._on_declared_unresolvable(actor=actor, timestamp=at, reason=reason)
 
     def reopen(
-        self, actor: Actor, at: datetime, *, reason: str, working_days: int, due: datetime
+        self,
+        actor: Actor,
+        at: datetime,
+        *,
+        reason: str,
+        working_days: int,
+        due: datetime,
+        due_provisional: bool = False,
     ) -> None:
         self._require("reopen")
         self._on_reopened(
-            actor=actor, timestamp=at, reason=reason, working_days=working_days, due=due
+            actor=actor,
+            timestamp=at,
+            reason=reason,
+            working_days=working_days,
+            due=due,
+            due_provisional=due_provisional,
         )
 
     def remind(self, actor: Actor, at: datetime, *, escalate_after: datetime) -> None:
@@ -461,23 +515,29 @@ class ProjectProblem(Aggregate):
         self.solution = solution
         self.resolved_at = timestamp
         self.closed_at = timestamp
-        self.due_at = None
+        self._set_due(None, None, None)
 
     @event("DeclaredUnresolvable")
     def _on_declared_unresolvable(self, actor: Actor, timestamp: datetime, reason: str) -> None:
         self.status = ProblemStatus.UNRESOLVABLE
         self.unresolvable_reason = reason
         self.closed_at = timestamp
-        self.due_at = None
+        self._set_due(None, None, None)
         self.last_reason = reason
 
     @event("Reopened")
     def _on_reopened(
-        self, actor: Actor, timestamp: datetime, reason: str, working_days: int, due: datetime
+        self,
+        actor: Actor,
+        timestamp: datetime,
+        reason: str,
+        working_days: int,
+        due: datetime,
+        due_provisional: bool | None = None,
     ) -> None:
         self.status = ProblemStatus.OPEN
         self.working_days = working_days
-        self.due_at = due
+        self._set_due(due, due_provisional, DueBasis(start=timestamp, steps=(working_days,)))
         self.solution = None
         self.resolved_at = None
         self.unresolvable_reason = None
@@ -498,3 +558,17 @@ class ProjectProblem(Aggregate):
         self, actor: Actor, timestamp: datetime, step: str, due: datetime
     ) -> None:
         self.escalated_due = due
+
+    @event("DeadlineRecomputed")
+    def _on_deadline_recomputed(
+        self,
+        actor: Actor,
+        timestamp: datetime,
+        step: str,
+        old_due: datetime,
+        new_due: datetime,
+        due_provisional: bool,
+        calendar_source: str,
+    ) -> None:
+        self.due_at = new_due
+        self.due_provisional = due_provisional

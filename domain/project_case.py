@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from domain import deadlines
 from domain import project_commands as cmd
 from domain.access import SEE_ALL
 from domain.cases import CaseContext, CaseType, Move
@@ -124,6 +125,7 @@ def raise_problem(
     anyone else the project does not exist (404)."""
     project = visible_project(ctx, actor, c.project_id)
     days = ctx.sla.problem_working_days if c.working_days is None else c.working_days
+    due = ctx.calendar.deadline(at, days)
     return ProjectProblem(
         actor=actor,
         timestamp=at,
@@ -132,7 +134,8 @@ def raise_problem(
         category=c.category,
         description=c.description,
         working_days=days,
-        due=ctx.calendar.due_at(at, days),
+        due=due.at,
+        due_provisional=due.provisional,
     )
 
 
@@ -178,7 +181,15 @@ def reopen(
     ctx: CaseContext, case: ProjectProblem, actor: Actor, at: datetime, c: cmd.Reopen
 ) -> None:
     days = ctx.sla.problem_working_days if c.working_days is None else c.working_days
-    case.reopen(actor, at, reason=c.reason, working_days=days, due=ctx.calendar.due_at(at, days))
+    due = ctx.calendar.deadline(at, days)
+    case.reopen(
+        actor,
+        at,
+        reason=c.reason,
+        working_days=days,
+        due=due.at,
+        due_provisional=due.provisional,
+    )
 
 
 def remind(
@@ -191,6 +202,18 @@ def escalate_deadline(
     ctx: CaseContext, case: ProjectProblem, actor: Actor, at: datetime, c: cmd.EscalateDeadline
 ) -> None:
     case.escalate_deadline(actor, at)
+
+
+def recompute_deadlines(
+    ctx: CaseContext,
+    case: ProjectProblem,
+    actor: Actor,
+    at: datetime,
+    c: deadlines.RecomputeDeadlines,
+) -> None:
+    case.recompute_deadlines(
+        actor, at, deadlines.changes(ctx.calendar, case.open_deadlines(), at, case.status)
+    )
 
 
 _PROBLEM_DECISIONS = {
@@ -211,8 +234,16 @@ PROBLEM = CaseType(
     create_roles=PROBLEM_MOVE_ROLES["raise"],
     create=raise_problem,
     moves={
-        name: Move(body=cmd.PROBLEM_MOVES[name], roles=PROBLEM_MOVE_ROLES[name], decide=decide)
-        for name, decide in _PROBLEM_DECISIONS.items()
+        **{
+            name: Move(body=cmd.PROBLEM_MOVES[name], roles=PROBLEM_MOVE_ROLES[name], decide=decide)
+            for name, decide in _PROBLEM_DECISIONS.items()
+        },
+        deadlines.MOVE: Move(
+            body=deadlines.RecomputeDeadlines,
+            roles=deadlines.ROLES,
+            decide=recompute_deadlines,
+            summary=deadlines.SUMMARY,
+        ),
     },
     can_see=can_see_problem,
     read_roles=READ_ROLES,

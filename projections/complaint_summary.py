@@ -51,6 +51,9 @@ COLUMNS = (
     "reminded_due",
     "escalate_after",
     "escalated_due",
+    "acceptance_due_provisional",
+    "handling_due_provisional",
+    "due_provisional",
 )
 
 Row = dict[str, Any]
@@ -75,7 +78,9 @@ def _lodged(row: Row, e: StoredEvent) -> None:
         departments=[],
         lodged_at=d["timestamp"],
         acceptance_due=d["acceptance_due"],
+        acceptance_due_provisional=bool(d.get("acceptance_due_provisional")),
         handling_due=None,
+        handling_due_provisional=False,
         rating=None,
         redo_count=0,
         supervision_count=0,
@@ -87,8 +92,17 @@ def _lodged(row: Row, e: StoredEvent) -> None:
     )
 
 
+def _handling(row: Row, due: datetime | None, provisional: bool | None = None) -> None:
+    row.update(handling_due=due, handling_due_provisional=bool(provisional) and due is not None)
+
+
 def _accepted(row: Row, e: StoredEvent) -> None:
-    row.update(status=Status.ACCEPTED.value, urgent=e.data["urgent"], acceptance_due=None)
+    row.update(
+        status=Status.ACCEPTED.value,
+        urgent=e.data["urgent"],
+        acceptance_due=None,
+        acceptance_due_provisional=False,
+    )
 
 
 def _finished(status: Status) -> Callable[[Row, StoredEvent], None]:
@@ -96,9 +110,10 @@ def _finished(status: Status) -> Callable[[Row, StoredEvent], None]:
         row.update(
             status=status.value,
             acceptance_due=None,
-            handling_due=None,
+            acceptance_due_provisional=False,
             closed_at=e.data["timestamp"],
         )
+        _handling(row, None)
 
     return apply
 
@@ -112,28 +127,35 @@ def _transferred(row: Row, e: StoredEvent) -> None:
         status=Status.TRANSFERRED.value,
         department=department,
         departments=departments,
-        handling_due=e.data["due"],
     )
+    _handling(row, e.data["due"], e.data.get("due_provisional"))
 
 
 def _sent_back(row: Row, e: StoredEvent) -> None:
-    row.update(status=Status.ACCEPTED.value, department=None, handling_due=None)
+    row.update(status=Status.ACCEPTED.value, department=None)
+    _handling(row, None)
 
 
 def _extension_decided(row: Row, e: StoredEvent) -> None:
-    row["handling_due"] = e.data["due"]
+    _handling(row, e.data["due"], e.data.get("due_provisional"))
 
 
 def _replied(row: Row, e: StoredEvent) -> None:
-    row.update(status=Status.REPLIED.value, handling_due=None)
+    row.update(status=Status.REPLIED.value)
+    _handling(row, None)
 
 
 def _redo(row: Row, e: StoredEvent) -> None:
-    row.update(
-        status=Status.TRANSFERRED.value,
-        handling_due=e.data["due"],
-        redo_count=row["redo_count"] + 1,
-    )
+    row.update(status=Status.TRANSFERRED.value, redo_count=row["redo_count"] + 1)
+    _handling(row, e.data["due"], e.data.get("due_provisional"))
+
+
+def _deadline_recomputed(row: Row, e: StoredEvent) -> None:
+    d = e.data
+    if d["step"] == "acceptance":
+        row.update(acceptance_due=d["new_due"], acceptance_due_provisional=d["due_provisional"])
+    else:
+        _handling(row, d["new_due"], d["due_provisional"])
 
 
 def _reviewed(row: Row, e: StoredEvent) -> None:
@@ -183,6 +205,7 @@ HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Closed": _finished(Status.CLOSED),
     "Reminded": _reminded,
     "Escalated": _escalated,
+    "DeadlineRecomputed": _deadline_recomputed,
 }
 
 
@@ -195,10 +218,19 @@ def active_deadline(row: Row) -> datetime | None:
     return None
 
 
+def active_provisional(row: Row) -> bool:
+    """Whether the active deadline counted days of a year with no official schedule."""
+    if row["status"] == Status.LODGED:
+        return bool(row["acceptance_due_provisional"])
+    if row["status"] == Status.TRANSFERRED:
+        return bool(row["handling_due_provisional"])
+    return False
+
+
 class ComplaintSummary:
     name = "complaint_summary"
     rebuild_cost = 2  # relative Python time per event (oversight/rebuild.py)
-    version = 2
+    version = 3  # 3: the *_provisional columns (issue 11)
     tables = ("views.complaint_summary",)
 
     async def create(self, conn: asyncpg.Connection) -> None:
@@ -233,7 +265,10 @@ class ComplaintSummary:
                 reminders integer NOT NULL,
                 reminded_due timestamptz,
                 escalate_after timestamptz,
-                escalated_due timestamptz
+                escalated_due timestamptz,
+                acceptance_due_provisional boolean NOT NULL DEFAULT false,
+                handling_due_provisional boolean NOT NULL DEFAULT false,
+                due_provisional boolean NOT NULL DEFAULT false
             );
             CREATE INDEX IF NOT EXISTS complaint_summary_newest
                 ON views.complaint_summary (lodged_at DESC, id DESC);
@@ -268,6 +303,7 @@ class ComplaintSummary:
             HANDLERS[e.type](row, e)
             row.update(version=e.version, position=e.position, updated_at=e.data["timestamp"])
             row["due_at"] = active_deadline(row)
+            row["due_provisional"] = active_provisional(row)
         await upsert(
             conn,
             "views.complaint_summary",

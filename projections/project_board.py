@@ -69,6 +69,7 @@ PROBLEM_COLUMNS = (
     "reminded_due",
     "escalate_after",
     "escalated_due",
+    "due_provisional",
 )
 
 Row = dict[str, Any]
@@ -145,6 +146,7 @@ def _raised(row: Row, e: StoredEvent) -> None:
         description=d["description"],
         status=ProblemStatus.OPEN.value,
         due_at=d["due"],
+        due_provisional=bool(d.get("due_provisional")),
         raised_at=d["timestamp"],
         resolved_at=None,
         closed_at=None,
@@ -168,17 +170,29 @@ def _escalated(row: Row, e: StoredEvent) -> None:
 
 def _resolved(row: Row, e: StoredEvent) -> None:
     at = e.data["timestamp"]
-    row.update(status=ProblemStatus.RESOLVED.value, due_at=None, resolved_at=at, closed_at=at)
+    row.update(
+        status=ProblemStatus.RESOLVED.value,
+        due_at=None,
+        due_provisional=False,
+        resolved_at=at,
+        closed_at=at,
+    )
 
 
 def _declared_unresolvable(row: Row, e: StoredEvent) -> None:
-    row.update(status=ProblemStatus.UNRESOLVABLE.value, due_at=None, closed_at=e.data["timestamp"])
+    row.update(
+        status=ProblemStatus.UNRESOLVABLE.value,
+        due_at=None,
+        due_provisional=False,
+        closed_at=e.data["timestamp"],
+    )
 
 
 def _reopened(row: Row, e: StoredEvent) -> None:
     row.update(
         status=ProblemStatus.OPEN.value,
         due_at=e.data["due"],
+        due_provisional=bool(e.data.get("due_provisional")),
         resolved_at=None,
         closed_at=None,
         reopen_count=row["reopen_count"] + 1,
@@ -197,6 +211,10 @@ def _deadline_escalated(row: Row, e: StoredEvent) -> None:
     row["escalated_due"] = e.data["due"]
 
 
+def _deadline_recomputed(row: Row, e: StoredEvent) -> None:
+    row.update(due_at=e.data["new_due"], due_provisional=e.data["due_provisional"])
+
+
 PROBLEM_HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Raised": _raised,
     "Noted": _noted,
@@ -206,12 +224,13 @@ PROBLEM_HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Reopened": _reopened,
     "Reminded": _reminded,
     "DeadlineEscalated": _deadline_escalated,
+    "DeadlineRecomputed": _deadline_recomputed,
 }
 
 
 class ProjectBoard:
     name = "project_board"
-    version = 2  # 2: the problems' reminder columns
+    version = 3  # 2: the problems' reminder columns; 3: due_provisional (issue 11)
     tables = ("views.project_board", "views.project_problems")
 
     async def create(self, conn: asyncpg.Connection) -> None:
@@ -265,7 +284,8 @@ class ProjectBoard:
                 reminders integer NOT NULL,
                 reminded_due timestamptz,
                 escalate_after timestamptz,
-                escalated_due timestamptz
+                escalated_due timestamptz,
+                due_provisional boolean NOT NULL DEFAULT false
             );
             CREATE INDEX IF NOT EXISTS project_problems_project
                 ON views.project_problems (project_id, raised_at DESC, id DESC);

@@ -23,8 +23,9 @@ import pytest
 from eventsourcing.domain import Snapshot
 
 from domain import project_commands as cmd
-from domain.calendar import WorkingCalendar
+from domain.calendar import Deadline, WorkingCalendar
 from domain.credit_code import check_character
+from domain.deadlines import Recompute
 from domain.errors import CaseNotFound, MoveNotAllowed
 from domain.mapper import MsgspecMapper
 from domain.project import (
@@ -276,9 +277,10 @@ def test_the_case_types_use_the_tables() -> None:
     assert {name: m.roles for name, m in PROJECT.moves.items()} == {
         name: roles for name, roles in PROJECT_MOVE_ROLES.items() if name != "register"
     }
-    assert {name: m.roles for name, m in PROBLEM.moves.items()} == {
-        name: roles for name, roles in PROBLEM_MOVE_ROLES.items() if name != "raise"
-    }
+    # (recompute-deadlines: the system's move when the calendar changes, domain/deadlines.py)
+    assert {
+        name: m.roles for name, m in PROBLEM.moves.items() if name != "recompute-deadlines"
+    } == {name: roles for name, roles in PROBLEM_MOVE_ROLES.items() if name != "raise"}
     readers = {Role.ENTERPRISE, Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR, Role.SERVICE_OFFICER}
     assert PROJECT.read_roles == PROBLEM.read_roles == readers
     assert (PROJECT.plural, PROBLEM.plural) == ("projects", "problems")
@@ -529,6 +531,7 @@ def test_raise() -> None:
                 "description": "项目用地手续未办结，影响开工",
                 "working_days": 10,
                 "due": RAISED_DUE,
+                "due_provisional": None,
             },
         ),
     )
@@ -643,6 +646,7 @@ def test_reopen(status: ProblemStatus) -> None:
                 "reason": "企业反映问题仍存在",
                 "working_days": 5,
                 "due": REOPEN_DUE,
+                "due_provisional": False,
             },
         ),
     )
@@ -892,7 +896,14 @@ def _lives() -> list[tuple[list[AnyEvent], Any]]:
     def escalate_deadline(case: ProjectProblem, at: datetime) -> None:
         case.escalate_deadline(SYSTEM, GRACE_END)
 
-    problem = record(raise_problem, note, escalate, resolve, reopen, note, declare_unresolvable)
+    def recompute(case: ProjectProblem, at: datetime) -> None:
+        moved = Deadline(case.due_at + timedelta(days=1), True)  # type: ignore[operator]
+        change = Recompute("resolution", case.due_at, moved, "provisional")  # type: ignore[arg-type]
+        case.recompute_deadlines(SYSTEM, at, [change])
+
+    problem = record(
+        raise_problem, note, escalate, resolve, reopen, recompute, note, declare_unresolvable
+    )
     overdue = record(raise_problem, remind, escalate, escalate_deadline, resolve)
     return [(project, given(*project)), (problem, given(*problem)), (overdue, given(*overdue))]
 
