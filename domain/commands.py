@@ -13,10 +13,11 @@ body's fields goes in `check()`, never in `__post_init__`, which `Body` owns.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from functools import cache
 from typing import Annotated, Any
 
 import msgspec
+import msgspec.inspect
 
 from domain.credit_code import InvalidCreditCode, validate_credit_code
 from domain.values import Channel, Kind, Rating
@@ -31,7 +32,7 @@ ExtensionDays = Annotated[int, msgspec.Meta(ge=1, le=365)]
 
 
 # C0 controls except tab (U+0009), line feed (U+000A) and carriage return (U+000D).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 CONTROL_RULE = "must not contain control characters other than tab, line feed and carriage return"
 BLANK_RULE = "must not be only whitespace"
 
@@ -46,13 +47,29 @@ def text_rule(value: str) -> str | None:
     return None
 
 
-def _texts(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            if isinstance(item, str):
-                yield item
+def _holds_text(t: Any) -> tuple[bool, bool]:
+    """(may be a str, may be a collection of str) for a field's msgspec type."""
+    if isinstance(t, msgspec.inspect.StrType):
+        return True, False
+    if isinstance(t, msgspec.inspect.UnionType):
+        kinds = [_holds_text(u) for u in t.types]
+        return any(k[0] for k in kinds), any(k[1] for k in kinds)
+    if isinstance(t, msgspec.inspect.ListType | msgspec.inspect.SetType):
+        return False, _holds_text(t.item_type)[0]
+    return False, False  # enums (their values are fixed), numbers, dates, nested bodies
+
+
+@cache
+def _text_fields(cls: type[msgspec.Struct]) -> tuple[tuple[str, str, bool], ...]:
+    """(attribute, name in the body, a collection?) of each of `cls`'s text fields."""
+    info = msgspec.inspect.type_info(cls)
+    assert isinstance(info, msgspec.inspect.StructType)
+    fields = []
+    for field in info.fields:
+        one, many = _holds_text(field.type)
+        if one or many:
+            fields.append((field.name, field.encode_name, many))
+    return tuple(fields)
 
 
 class Body(msgspec.Struct, forbid_unknown_fields=True):
@@ -60,12 +77,20 @@ class Body(msgspec.Struct, forbid_unknown_fields=True):
 
     msgspec calls `__post_init__` after decoding a body (and on construction); the
     ValueError it raises here becomes a 422 naming the field ("title", or
-    "complainant.name" for a nested body: msgspec adds the body's path)."""
+    "complainant.name" for a nested body: msgspec adds the body's path). Nested bodies
+    check themselves as they are decoded."""
 
     def __post_init__(self) -> None:
-        for field, name in zip(self.__struct_fields__, self.__struct_encode_fields__, strict=True):
-            for text in _texts(getattr(self, field)):
-                rule = text_rule(text)
+        for attribute, name, many in _text_fields(type(self)):
+            value = getattr(self, attribute)
+            if value is None:
+                continue
+            for text in value if many else (value,):
+                # Printable and not blank is fine (most text: a quick test in C); else
+                # look closer (a line feed is not printable but is allowed).
+                if text and text.isprintable() and not text.isspace():
+                    continue
+                rule = text_rule(text) if isinstance(text, str) else None
                 if rule is not None:
                     raise ValueError(f"{name}: {rule}")
         self.check()

@@ -13,9 +13,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 import psycopg
 import pytest
 
+from domain.commands import Body
+from domain.commitment_commands import EpidemicEnded
+from domain.project_commands import RaiseProblemIn
+from domain.registry import ALL_CASE_TYPES
 from tests.conftest import bearer
 from tests.http.support import (
     API,
@@ -262,3 +267,37 @@ def test_credit_repair_refusal_reason_blank(client):
     check_problem(r, 422, "reason")
     got = client.get(f"{CREDIT_REPAIRS}/{rid}", headers=bearer("clerk", "clerk-9"))
     assert got.json()["version"] == 1
+
+
+def _bodies() -> set[type]:
+    """Every body the API decodes (each case type's create and moves, the bodies with
+    their own endpoints) and every struct nested in one."""
+    found: set[type] = set()
+    todo: list[Any] = [t.create_body for t in ALL_CASE_TYPES]
+    todo += [m.body for t in ALL_CASE_TYPES for m in t.moves.values()]
+    todo += [RaiseProblemIn, EpidemicEnded]
+    while todo:
+        info = msgspec.inspect.type_info(todo.pop())
+        stack = [info]
+        while stack:
+            t = stack.pop()
+            if isinstance(t, msgspec.inspect.StructType):
+                if t.cls not in found:
+                    found.add(t.cls)
+                    stack += [f.type for f in t.fields]
+            elif isinstance(t, msgspec.inspect.UnionType):
+                stack += t.types
+            elif isinstance(t, msgspec.inspect.ListType | msgspec.inspect.SetType):
+                stack.append(t.item_type)
+    return found
+
+
+def test_every_body_checks_its_text():
+    """A body struct not derived from `Body`, or one that overrides its `__post_init__`
+    (rules across fields go in `check()`), would skip the text checks above."""
+    bodies = _bodies()
+    assert len(bodies) > 30
+    for cls in bodies:
+        assert issubclass(cls, Body), cls
+        overriding = [k for k in cls.__mro__ if k is not Body and "__post_init__" in vars(k)]
+        assert overriding == [], (cls, overriding)
