@@ -23,9 +23,12 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api.auth import PUBLIC_PATHS, JWTAuthMiddleware
 from api.export import csv_lists_middleware
+from api.idempotency import IdempotencyMiddleware, ensure_idempotency_table
 from api.middleware import request_logging_middleware
 from api.problems import EXCEPTION_HANDLERS
+from api.ratelimit import RateLimitMiddleware, close_rate_limiter, open_rate_limiter
 from api.routers import ROUTERS
+from api.security_headers import HtmlCspMiddleware, security_headers
 from api.services import Services, system_clock
 from ledger.signer import run_ledger_signer
 from oversight.bootstrap import build_application
@@ -145,9 +148,15 @@ def create_app(
         middleware=[
             request_logging_middleware,
             csv_lists_middleware,
+            HtmlCspMiddleware,
             DefineMiddleware(JWTAuthMiddleware, exclude=[f"^{p}" for p in PUBLIC_PATHS]),
+            RateLimitMiddleware,  # after authentication: it counts per account
+            IdempotencyMiddleware,  # after authentication: keys belong to an account
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers(settings)],  # every answer, errors outside routes too
+        on_startup=[ensure_idempotency_table, open_rate_limiter],
+        on_shutdown=[close_rate_limiter],
         openapi_config=openapi,
         lifespan=[lifespan],
         state=State({"jwt_secret": jwt_secret}),

@@ -35,26 +35,34 @@ def issue_token(
 # claims only `exp` can turn a valid token invalid later (`iat`/`nbf` in the future
 # fail the first check, so such a token is never cached), and it is checked on every
 # hit exactly as PyJWT checks it (expired once now >= exp).
-_VERIFIED: dict[tuple[str, str], tuple[Actor, float]] = {}
+# The cached lifetime (exp - iat) is compared with the caller's maximum on every hit.
+_VERIFIED: dict[tuple[str, str], tuple[Actor, float, float]] = {}
 _VERIFIED_MAX = 10_000
+MAX_TOKEN_HOURS = 24.0  # the default of OVERSIGHT_MAX_TOKEN_HOURS
 
 
-def actor_from_token(secret: str, token: str) -> Actor:
+def actor_from_token(secret: str, token: str, max_hours: float = MAX_TOKEN_HOURS) -> Actor:
     key = (secret, token)
     hit = _VERIFIED.get(key)
-    if hit is not None and time.time() < hit[1]:
+    if hit is not None and time.time() < hit[1] and hit[2] <= max_hours * 3600:
         return hit[0]
-    actor, expires = _verify(secret, token)
+    actor, expires, lifetime = _verify(secret, token, max_hours)
     if len(_VERIFIED) >= _VERIFIED_MAX:
         _VERIFIED.clear()  # crude, but bounded; a full cache is rebuilt in one request each
-    _VERIFIED[key] = (actor, expires)
+    _VERIFIED[key] = (actor, expires, lifetime)
     return actor
 
 
-def _verify(secret: str, token: str) -> tuple[Actor, float]:
+def _verify(
+    secret: str, token: str, max_hours: float = MAX_TOKEN_HOURS
+) -> tuple[Actor, float, float]:
     try:
+        # iat is required: without it a token's lifetime cannot be checked (docs/decisions.md).
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "exp"]}
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "role", "exp", "iat"]},
         )
         role = Role(claims["role"])
     except jwt.PyJWTError as e:
@@ -68,7 +76,12 @@ def _verify(secret: str, token: str) -> tuple[Actor, float]:
         raise NotAuthorizedException(f"invalid token: a {role} token needs an org claim")
     if not isinstance(claims["sub"], str) or not claims["sub"]:
         raise NotAuthorizedException("invalid token: empty sub")
-    return Actor(id=claims["sub"], role=role, org=org), float(claims["exp"])
+    lifetime = float(claims["exp"]) - float(claims["iat"])
+    if lifetime > max_hours * 3600:
+        raise NotAuthorizedException(
+            f"invalid token: its lifetime (exp - iat) exceeds the maximum of {max_hours:g} h"
+        )
+    return Actor(id=claims["sub"], role=role, org=org), float(claims["exp"]), lifetime
 
 
 class JWTAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -80,6 +93,8 @@ class JWTAuthMiddleware(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not token:
             raise NotAuthorizedException("a bearer token is required")
         secret = connection.app.state.jwt_secret
-        actor = actor_from_token(secret, token.strip())
+        services = connection.app.state.get("services")
+        max_hours = services.settings.max_token_hours if services else MAX_TOKEN_HOURS
+        actor = actor_from_token(secret, token.strip(), max_hours)
         structlog.contextvars.bind_contextvars(actor_id=actor.id, actor_role=actor.role.value)
         return AuthenticationResult(user=actor, auth=token)

@@ -129,6 +129,13 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     if role in ORG_ROLES and not args.org:
         print(f"error: a {role} token needs --org", file=sys.stderr)
         return 2
+    if not 0 < args.hours <= settings.max_token_hours:
+        print(
+            f"error: --hours must be more than 0 and at most {settings.max_token_hours:g}"
+            " (OVERSIGHT_MAX_TOKEN_HOURS): the API refuses longer-lived tokens",
+            file=sys.stderr,
+        )
+        return 2
     embedded = not settings.database_url
     secret = settings.signing_secret(embedded=embedded)
     token = issue_token(

@@ -3,16 +3,77 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import structlog
 
 from ledger.heads import TreeHead
 from ledger.keys import LedgerKey, signing_key
 from ledger.published import append_heads
+
+
+class RateLimit(NamedTuple):
+    """At most `count` requests per `seconds` (a fixed window opened by the first)."""
+
+    count: int
+    seconds: float
+
+
+# The rules OVERSIGHT_RATE_LIMITS may name (api/ratelimit.py applies them):
+# lodge: creating a case, per account; lodge_address: creating a case, per client
+# address; anonymous: the token-less endpoints (health, docs, static files), per address.
+RATE_LIMIT_RULES = ("lodge", "lodge_address", "anonymous")
+_UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
+HSTS_MODES = ("auto", "on", "off")
+
+
+def parse_rate_limits(text: str) -> dict[str, RateLimit]:
+    """`lodge=30/minute,anonymous=120/minute` -> {"lodge": RateLimit(30, 60.0), ...}.
+    Empty or `off`: no limits. A malformed value stops the start-up (SystemExit)."""
+    text = text.strip()
+    if text.lower() in {"", "off", "none"}:
+        return {}
+    limits: dict[str, RateLimit] = {}
+    for part in text.split(","):
+        name, _, value = part.strip().partition("=")
+        count, _, unit = value.strip().partition("/")
+        name, unit = name.strip(), unit.strip().lower()
+        if name not in RATE_LIMIT_RULES:
+            raise SystemExit(
+                f"OVERSIGHT_RATE_LIMITS: unknown rule {name!r}"
+                f" (one of {', '.join(RATE_LIMIT_RULES)})"
+            )
+        if not re.fullmatch(r"[0-9]{1,9}", count.strip()) or int(count) < 1:
+            raise SystemExit(f"OVERSIGHT_RATE_LIMITS: {name} needs a whole number of at least 1")
+        if unit.removesuffix("s") not in _UNITS:
+            raise SystemExit(
+                f"OVERSIGHT_RATE_LIMITS: {name}: the unit must be one of {', '.join(_UNITS)}"
+            )
+        if name in limits:
+            raise SystemExit(f"OVERSIGHT_RATE_LIMITS: {name} is given twice")
+        limits[name] = RateLimit(int(count), _UNITS[unit.removesuffix("s")])
+    return limits
+
+
+def _choice(variable: str, value: str, allowed: Sequence[str]) -> str:
+    if value.strip().lower() not in allowed:
+        raise SystemExit(f"{variable} must be one of {', '.join(allowed)}")
+    return value.strip().lower()
+
+
+def _positive(variable: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not number > 0 or number == float("inf"):
+        raise SystemExit(f"{variable} must be a positive number of hours")
+    return number
 
 
 @dataclass(frozen=True)
@@ -33,6 +94,13 @@ class Settings:
     # OVERSIGHT_LEDGER_HEADS_LOG: where signed heads are also appended (ledger/published.py);
     # None: var/ledger-heads.jsonl; "off" turns it off.
     ledger_heads_log: str | None = None
+    # Abuse controls (api/ratelimit.py, api/security_headers.py, api/auth.py):
+    # OVERSIGHT_RATE_LIMITS parsed by `parse_rate_limits`; empty: no limits.
+    rate_limits: dict[str, RateLimit] = field(default_factory=dict)
+    redis_url: str | None = None  # REDIS_URL: rate-limit counters shared by every process
+    rate_limit_prefix: str = "oversight:ratelimit:"  # OVERSIGHT_RATE_LIMIT_PREFIX
+    hsts: str = "auto"  # OVERSIGHT_HSTS: auto (when the request came over https), on, off
+    max_token_hours: float = 24.0  # OVERSIGHT_MAX_TOKEN_HOURS: longest exp - iat accepted
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -55,6 +123,13 @@ class Settings:
             ledger_head_seconds=float(env.get("OVERSIGHT_LEDGER_HEAD_SECONDS", "60")),
             ledger_heads_log=env.get("OVERSIGHT_LEDGER_HEADS_LOG") or None,
             group_commit=env.get("OVERSIGHT_GROUP_COMMIT", "on").lower() not in {"0", "off", "no"},
+            rate_limits=parse_rate_limits(env.get("OVERSIGHT_RATE_LIMITS", "")),
+            redis_url=env.get("REDIS_URL") or None,
+            rate_limit_prefix=env.get("OVERSIGHT_RATE_LIMIT_PREFIX") or "oversight:ratelimit:",
+            hsts=_choice("OVERSIGHT_HSTS", env.get("OVERSIGHT_HSTS", "auto"), HSTS_MODES),
+            max_token_hours=_positive(
+                "OVERSIGHT_MAX_TOKEN_HOURS", env.get("OVERSIGHT_MAX_TOKEN_HOURS", "24")
+            ),
         )
 
     def signing_secret(self, *, embedded: bool) -> str:
