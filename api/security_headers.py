@@ -37,8 +37,9 @@ from oversight.settings import Settings
 
 NOSNIFF = (b"x-content-type-options", b"nosniff")
 REFERRER = (b"referrer-policy", b"no-referrer")
-API_CSP = b"default-src 'none'; frame-ancestors 'none'"
-HSTS = b"max-age=31536000"
+API_CSP_HEADER = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+NO_STORE = (b"cache-control", b"no-store")
+HSTS_HEADER = (b"strict-transport-security", b"max-age=31536000")
 DOCS_PREFIX = "/schema"
 MAX_HTML = 5_000_000  # larger pages pass unhashed (their inline code then does not run)
 
@@ -70,10 +71,6 @@ def inline_hashes(html: bytes) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(scripts)), list(dict.fromkeys(styles))
 
 
-def _has(headers: list[tuple[bytes, bytes]], name: bytes) -> bool:
-    return any(k.lower() == name for k, _ in headers)
-
-
 def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
     """The `before_send` hook (module docstring)."""
     hsts = settings.hsts
@@ -81,18 +78,20 @@ def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable
     async def hook(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = list(message.get("headers", []))
-        if not _has(headers, b"x-content-type-options"):
+        headers = list(message.get("headers", ()))
+        present = {k.lower() for k, _ in headers}
+        if b"x-content-type-options" not in present:
             headers.append(NOSNIFF)
-        if not _has(headers, b"referrer-policy"):
+        if b"referrer-policy" not in present:
             headers.append(REFERRER)
-        if not _has(headers, b"content-security-policy"):
-            headers.append((b"content-security-policy", API_CSP))
-        if any(k == b"authorization" for k, _ in scope.get("headers", [])):
-            headers = [h for h in headers if h[0].lower() != b"cache-control"]
-            headers.append((b"cache-control", b"no-store"))
+        if b"content-security-policy" not in present:
+            headers.append(API_CSP_HEADER)
+        if any(k == b"authorization" for k, _ in scope.get("headers", ())):
+            if b"cache-control" in present:
+                headers = [h for h in headers if h[0].lower() != b"cache-control"]
+            headers.append(NO_STORE)
         if hsts == "on" or (hsts == "auto" and scope.get("scheme") == "https"):
-            headers.append((b"strict-transport-security", HSTS))
+            headers.append(HSTS_HEADER)
         message["headers"] = headers  # type: ignore[typeddict-unknown-key]
 
     return hook
