@@ -24,7 +24,7 @@ from swagger_ui_bundle import swagger_ui_path
 from api.auth import PUBLIC_PATHS, JWTAuthMiddleware
 from api.export import csv_lists_middleware
 from api.idempotency import IdempotencyMiddleware, ensure_idempotency_table
-from api.middleware import request_logging_middleware
+from api.middleware import log_unrouted, request_logging_middleware
 from api.problems import EXCEPTION_HANDLERS
 from api.ratelimit import RateLimitMiddleware, close_rate_limiter, open_rate_limiter
 from api.routers import ROUTERS
@@ -154,7 +154,8 @@ def create_app(
             IdempotencyMiddleware,  # after authentication: keys belong to an account
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_send=[security_headers(settings)],  # every answer, errors outside routes too
+        # every answer, errors outside routes too (log_unrouted: their request log line)
+        before_send=[security_headers(settings), log_unrouted],
         on_startup=[ensure_idempotency_table, open_rate_limiter],
         on_shutdown=[close_rate_limiter],
         openapi_config=openapi,

@@ -10,7 +10,7 @@ from litestar import Request, Router, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from api.cases import roles_guard
+from api.cases import INT64_MAX, check_instant, roles_guard
 from api.complaints import wait_for_position
 from api.services import Services
 from domain.values import Actor, Role
@@ -27,10 +27,14 @@ async def audit_trail(
     actor: FromQuery[str | None] = None,
     since: Annotated[datetime | None, QueryParameter(name="from")] = None,
     until: Annotated[datetime | None, QueryParameter(name="to")] = None,
-    after: Annotated[int | None, QueryParameter(ge=0)] = None,
+    after: Annotated[int | None, QueryParameter(ge=0, le=INT64_MAX)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Oldest first; pass the last `position` you got as `after` for the next page."""
+    if since is not None:
+        check_instant("from", since)
+    if until is not None:
+        check_instant("to", until)
     await wait_for_position(services, request)
     async with services.pool.acquire() as conn:
         rows = await query_audit_trail(

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 from uuid import UUID
 
+import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
@@ -25,7 +29,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from api.problems import invalid
+from api.problems import ApiProblem, invalid
 from api.representation import history_body
 from api.services import Services
 from domain.application import CommandResult
@@ -74,10 +78,16 @@ def roles_check(allowed: frozenset[Role], what: str) -> Callable[[Request], Awai
 
 
 def roles_guard(allowed: frozenset[Role], what: str) -> Callable[..., Awaitable[None]]:
+    """The role check of a read endpoint; then its query string's sanity (after the role,
+    so 403 still comes before 422)."""
+
     # A coroutine on purpose: Litestar runs a plain-function guard in its thread pool
     # (`sync_to_thread`), a thread hand-off per request for a set lookup.
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         _require_role(connection.user, allowed, what)
+        query = connection.scope.get("query_string", b"")
+        if query and _CONTROL_IN_QUERY.search(query):
+            _refuse_control_characters(query)
 
     return guard
 
@@ -87,14 +97,64 @@ def _require_role(actor: Actor, allowed: frozenset[Role], what: str) -> None:
         raise PermissionDeniedException(f"role {actor.role} may not {what}")
 
 
+# The largest PostgreSQL bigint: no position, version or tree size is ever larger.
+INT64_MAX = 2**63 - 1
+# The days the API takes (the years a working-day calendar can be loaded for): beyond
+# them a day's bounds overflow Python's datetime or PostgreSQL's timestamptz.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+_DAY_RANGE = f"from {EARLIEST_DAY} to {LATEST_DAY}"
+# C0 controls and DEL in a query string, percent-encoded or raw: PostgreSQL text cannot
+# hold NUL, and no search term needs the others.
+_CONTROL_IN_QUERY = re.compile(rb"%(?:[01][0-9A-Fa-f]|7[Ff])|[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# ASCII digits only: str.isdigit() takes "²", which int() refuses. 19 digits hold any
+# int64; more would also hit int()'s 4,300-digit limit.
+_IF_MATCH = re.compile(r'(?:W/)?"([0-9]{1,19})"|([0-9]{1,19})')
+_POSITION = re.compile(r"[0-9]{1,19}")
+
+
+def _refuse_control_characters(query: bytes) -> None:
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if _CONTROL.search(value):
+            raise invalid(name, "must not contain control characters (U+0000-U+001F, U+007F)")
+
+
 def expected_version(request: Request[Any, Any, Any]) -> int | None:
+    """The version in `If-Match` ("3", W/"3" or 3), None without the header."""
     header = request.headers.get("if-match")
     if header is None:
         return None
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    found = _IF_MATCH.fullmatch(header.strip())
+    if found is None or int(found.group(1) or found.group(2)) > INT64_MAX:
         raise invalid("If-Match", "must be the case's version, as given in its ETag", status=400)
-    return int(value)
+    return int(found.group(1) or found.group(2))
+
+
+def min_position(request: Request[Any, Any, Any]) -> int | None:
+    """The position in `X-Min-Position`, None without the header."""
+    header = request.headers.get("x-min-position")
+    if header is None:
+        return None
+    if _POSITION.fullmatch(header.strip()) is None or int(header) > INT64_MAX:
+        raise invalid(
+            "X-Min-Position",
+            f"must be a position returned by a command: a whole number up to {INT64_MAX}",
+            status=400,
+        )
+    return int(header)
+
+
+def check_day(field: str, day: date) -> date:
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise invalid(field, f"must be a date {_DAY_RANGE}")
+    return day
+
+
+def check_instant(field: str, instant: datetime) -> datetime:
+    # The local date bounds the instant well inside what timestamptz holds.
+    if not EARLIEST_DAY <= instant.date() <= LATEST_DAY:
+        raise invalid(field, f"must be a date-time {_DAY_RANGE}")
+    return instant
 
 
 def parse_instant(value: str, field: str = "as_of") -> datetime:
@@ -104,7 +164,124 @@ def parse_instant(value: str, field: str = "as_of") -> datetime:
         raise invalid(field, "must be an ISO 8601 date-time with an offset") from None
     if instant.tzinfo is None:
         raise invalid(field, "must carry a UTC offset, e.g. 2026-03-01T09:00:00+08:00")
-    return instant
+    return check_instant(field, instant)
+
+
+# --- the JSON body: decoded in one place ---------------------------------------------
+
+JSON_MAX_DEPTH = 32  # our bodies nest three levels; msgspec itself stops near 1,000
+_DECODER = msgspec.json.Decoder()
+
+
+class JSONRequest(Request[Any, Any, Any]):
+    """The request class of every case router. Litestar's body extractor calls `json()`
+    for every JSON `data` parameter (an empty body never gets here: it is reported as a
+    missing body), so this is where every command's body is decoded."""
+
+    async def json(self) -> Any:
+        media_type, options = self.content_type
+        charset = options.get("charset", "utf-8").lower()
+        if not _is_json(media_type) or charset not in ("utf-8", "utf8"):
+            raise ApiProblem(
+                415,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "the body must be JSON, sent with Content-Type: application/json",
+                errors=[{"field": "Content-Type", "rule": "must be application/json (UTF-8)"}],
+            )
+        return decode_json_body(await self.body())
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def decode_json_body(body: bytes) -> Any:
+    """The body as Python values; 400 unless it is UTF-8 JSON nested at most
+    `JSON_MAX_DEPTH` levels, with no key twice in one object."""
+    try:
+        value = _DECODER.decode(body)
+    except UnicodeDecodeError:
+        raise _malformed("body", "must be UTF-8 encoded") from None
+    except RecursionError:
+        raise _malformed("body", f"must not nest deeper than {JSON_MAX_DEPTH} levels") from None
+    except msgspec.DecodeError as e:
+        raise _malformed("body", f"must be valid JSON ({e})") from None
+    if type(value) is dict or type(value) is list:
+        keys = _count_keys(value, 1)
+        # msgspec keeps the last of duplicate keys. Every member of a JSON object has
+        # one colon outside strings: fewer keys decoded than that means a duplicate.
+        if keys != body.count(b":") and keys != _members(body):
+            raise _malformed(_duplicate_key(body), "a key may appear only once in an object")
+    return value
+
+
+def _malformed(field: str, rule: str) -> ApiProblem:
+    detail = f"the body {rule}" if field == "body" else f"{field}: {rule}"
+    return ApiProblem(
+        400,
+        "malformed-request",
+        "Malformed request",
+        detail,
+        errors=[{"field": field, "rule": rule}],
+    )
+
+
+def _count_keys(value: Any, depth: int) -> int:
+    """The keys of every object in `value` (a list or dict); 400 past the depth limit."""
+    if depth > JSON_MAX_DEPTH:
+        raise _malformed("body", f"must not nest deeper than {JSON_MAX_DEPTH} levels")
+    if type(value) is dict:
+        keys, children = len(value), value.values()
+    else:
+        keys, children = 0, value
+    for child in children:
+        kind = type(child)
+        if kind is dict or kind is list:
+            keys += _count_keys(child, depth + 1)
+    return keys
+
+
+def _members(body: bytes) -> int:
+    """The colons outside JSON strings (valid JSON): one per object member."""
+    if b"\\" in body:  # escaped backslashes first, then escaped quotes
+        body = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    parts = body.split(b'"')
+    return body.count(b":") - sum(part.count(b":") for part in parts[1::2])
+
+
+class _Pairs(list[tuple[str, Any]]):
+    pass
+
+
+def _duplicate_key(body: bytes) -> str:
+    """The path of the first key found twice in one object (the slow path of an error)."""
+    try:
+        document = json.loads(body, object_pairs_hook=_Pairs)
+    except ValueError:  # pragma: no cover - msgspec accepted it, json is more lenient
+        return "body"
+    return _find_duplicate(document, "") or "body"
+
+
+def _find_duplicate(value: Any, path: str) -> str | None:
+    if isinstance(value, _Pairs):
+        seen: set[str] = set()
+        for key, _ in value:
+            if key in seen:
+                return f"{path}.{key}" if path else key
+            seen.add(key)
+        children = [(f"{path}.{key}" if path else key, child) for key, child in value]
+    elif isinstance(value, list):
+        children = [(f"{path}[{i}]", child) for i, child in enumerate(value)]
+    else:
+        return None
+    for child_path, child in children:
+        found = _find_duplicate(child, child_path)
+        if found:
+            return found
+    return None
 
 
 def command_response(
@@ -186,7 +363,7 @@ def read_handlers(case_type: CaseType, present: Present) -> list[Any]:
         case_id: FromPath[UUID],
         services: NamedDependency[Services],
         as_of: FromQuery[str | None] = None,
-        version: Annotated[int | None, QueryParameter(ge=1)] = None,
+        version: Annotated[int | None, QueryParameter(ge=1, le=INT64_MAX)] = None,
     ) -> Response[Any]:
         if as_of is not None and version is not None:
             raise invalid("as_of", "give either as_of or version, not both")
@@ -238,5 +415,8 @@ def case_router(
         *extra,
     ]
     return Router(
-        path=f"/api/v1/{case_type.plural}", route_handlers=handlers, tags=[case_type.plural]
+        path=f"/api/v1/{case_type.plural}",
+        route_handlers=handlers,
+        tags=[case_type.plural],
+        request_class=JSONRequest,
     )

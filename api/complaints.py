@@ -9,7 +9,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from api.cases import case_router, roles_guard
+from api.cases import case_router, min_position, roles_guard
 from api.problems import ApiProblem, invalid
 from api.representation import complaint_body, summary_body
 from api.services import Services
@@ -26,12 +26,9 @@ def present(case: Any, viewer: Actor) -> dict[str, Any]:
 
 async def wait_for_position(services: Services, request: Request[Any, Any, Any]) -> None:
     """Honour X-Min-Position: wait (bounded) until the views have caught up to it."""
-    header = request.headers.get("x-min-position")
-    if header is None:
+    wanted = min_position(request)
+    if wanted is None:
         return
-    if not header.strip().isdigit():
-        raise invalid("X-Min-Position", "must be a position returned by a command", status=400)
-    wanted = int(header)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + services.settings.min_position_wait_seconds
     delay = 0.01

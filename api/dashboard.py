@@ -9,7 +9,7 @@ from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from api.cases import roles_guard
+from api.cases import check_day, roles_guard
 from api.complaints import wait_for_position
 from api.export import csv_response, figures_as_rows, wants_csv
 from api.problems import invalid
@@ -25,22 +25,45 @@ from projections.dashboard import (
 )
 
 DASHBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR})
+MAX_PERIOD_DAYS = 3660
+
+
+def period(
+    services: Services, first: date | None, last: date | None, as_of: date | None = None
+) -> tuple[date, date]:
+    """The local days [from, to]; without both, the year to date in the bureau's time
+    zone: 1 January to today there (or to `as_of`, when given)."""
+    for name, day in (("from", first), ("to", last), ("as_of", as_of)):
+        if day is not None:
+            check_day(name, day)
+    if first is None and last is None:
+        last = as_of or services.now().astimezone(services.app.calendar.timezone).date()
+        first = date(last.year, 1, 1)
+    elif first is None or last is None:
+        missing, given = ("to", "from") if last is None else ("from", "to")
+        raise invalid(
+            missing,
+            f"is required with {given}: a date, YYYY-MM-DD (give neither for the year to date)",
+        )
+    if last < first:
+        raise invalid("to", "must not be before from")
+    if (last - first).days > MAX_PERIOD_DAYS:
+        raise invalid("to", "a period is at most ten years")
+    return first, last
 
 
 @get("/", guards=[roles_guard(DASHBOARD_ROLES, "read the dashboard")])
 async def dashboard(
     request: Request[Actor, Any, Any],
     services: NamedDependency[Services],
-    first: Annotated[date, QueryParameter(name="from")],
-    last: Annotated[date, QueryParameter(name="to")],
+    first: Annotated[date | None, QueryParameter(name="from")] = None,
+    last: Annotated[date | None, QueryParameter(name="to")] = None,
     as_of: Annotated[date | None, QueryParameter(name="as_of")] = None,
 ) -> Response[Any]:
-    """Figures for the local days [from, to]; with `as_of`, as they stood at the end of
-    that day (events after it are left out)."""
-    if last < first:
-        raise invalid("to", "must not be before from")
-    if (last - first).days > 3660:
-        raise invalid("to", "a period is at most ten years")
+    """Figures for the local days [from, to] (default: the current year to date in the
+    bureau's time zone); with `as_of`, as they stood at the end of that day (events after
+    it are left out)."""
+    first, last = period(services, first, last, as_of)
     tz = services.app.calendar.timezone
     start, end, status_day = day_bounds(first, last, as_of, tz)
     # Figures recorded after the period (service statistics) count unless as_of cuts them.
@@ -71,12 +94,12 @@ async def dashboard(
 async def ranking(
     request: Request[Actor, Any, Any],
     services: NamedDependency[Services],
-    first: Annotated[date, QueryParameter(name="from")],
-    last: Annotated[date, QueryParameter(name="to")],
+    first: Annotated[date | None, QueryParameter(name="from")] = None,
+    last: Annotated[date | None, QueryParameter(name="to")] = None,
 ) -> Response[Any]:
-    """Departments by on-time rate, satisfaction and volume over the local days [from, to]."""
-    if last < first:
-        raise invalid("to", "must not be before from")
+    """Departments by on-time rate, satisfaction and volume over the local days [from, to]
+    (default: the current year to date in the bureau's time zone)."""
+    first, last = period(services, first, last)
     start, end, _ = day_bounds(first, last, None, services.app.calendar.timezone)
     await wait_for_position(services, request)
     async with services.pool.acquire() as conn:

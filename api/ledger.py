@@ -17,7 +17,7 @@ from litestar import Router, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from api.cases import roles_guard
+from api.cases import INT64_MAX, roles_guard
 from api.problems import ApiProblem, invalid
 from api.services import Services
 from domain.values import Role
@@ -102,9 +102,12 @@ async def tree_head(services: NamedDependency[Services]) -> dict[str, Any]:
 @get("/proof/inclusion", guards=[_guard], summary="An RFC 9162 inclusion proof")
 async def inclusion(
     services: NamedDependency[Services],
-    position: Annotated[int, QueryParameter(ge=1, description="the event's notification id")],
+    position: Annotated[
+        int, QueryParameter(ge=1, le=INT64_MAX, description="the event's notification id")
+    ],
     size: Annotated[
-        int | None, QueryParameter(ge=1, description="tree size (default: the latest head's)")
+        int | None,
+        QueryParameter(ge=1, le=INT64_MAX, description="tree size (default: the latest head's)"),
     ] = None,
 ) -> dict[str, Any]:
     """The audit path of the event at `position` in the tree of `size` leaves."""
@@ -154,8 +157,12 @@ async def inclusion(
 @get("/proof/consistency", guards=[_guard], summary="An RFC 9162 consistency proof")
 async def consistency(
     services: NamedDependency[Services],
-    first: Annotated[int, QueryParameter(name="from", description="the smaller tree size")],
-    second: Annotated[int, QueryParameter(name="to", description="the larger tree size")],
+    first: Annotated[
+        int, QueryParameter(name="from", ge=1, le=INT64_MAX, description="the smaller tree size")
+    ],
+    second: Annotated[
+        int, QueryParameter(name="to", ge=1, le=INT64_MAX, description="the larger tree size")
+    ],
 ) -> dict[str, Any]:
     """Proves the tree of `to` leaves extends the tree of `from` leaves (0 < from <= to)."""
     if first < 1:

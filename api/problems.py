@@ -9,7 +9,10 @@ forbids the move.
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Literal, get_args, get_origin
+from uuid import UUID
 
 import structlog
 from litestar import Request, Response
@@ -126,11 +129,21 @@ def _join(base: str, name: str) -> str:
     return f"{base}.{name}" if base else name
 
 
-def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
+def _field_errors(
+    exc: ValidationException, request: Request[Any, Any, Any]
+) -> list[dict[str, str]]:
     errors = []
+    parameters = None
     for item in exc.extra if isinstance(exc.extra, list) else []:
         message = str(item.get("message", ""))
         key = str(item.get("key") or "")
+        if item.get("source") in _PARAMETER_SOURCES:
+            # Named by its public name (`from`, not the handler's `first`), with what it
+            # must be rather than msgspec's wording.
+            parameters = parameters if parameters is not None else _parameters(request)
+            name, what = parameters.get(key, (key, None))
+            errors.append({"field": name, "rule": f"must be {what}" if what else message})
+            continue
         # Litestar names the request body "data": the body's own fields are top level.
         field = "" if key == "data" and str(item.get("source")) in {"body", "None"} else key
         at = _AT_PATH.search(message)
@@ -151,13 +164,66 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
 def validation_handler(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
-    errors = _field_errors(exc)
+    missing = _MISSING.match(exc.detail or "") if not exc.extra else None
+    if missing:
+        name = missing.group(2)
+        what = next((w for n, w in _parameters(request).values() if n == name), None)
+        errors = [{"field": name, "rule": f"is required: {what}" if what else "is required"}]
+        detail = f"{name}: {errors[0]['rule']}"
+        return problem(request, 422, "invalid-input", "Invalid input", detail, errors=errors)
+    errors = _field_errors(exc, request)
     if not errors or [e["rule"] for e in errors] == [_EMPTY_BODY]:
         return problem(
             request, 400, "malformed-request", "Malformed request", "the body must be a JSON object"
         )
     detail = "; ".join(f"{e['field']}: {e['rule']}" for e in errors)
     return problem(request, 422, "invalid-input", "Invalid input", detail, errors=errors)
+
+
+_MISSING = re.compile(r"^Missing required (\w+) parameter '([^']+)'")
+_PARAMETER_SOURCES = frozenset({"query", "path", "header", "cookie"})
+
+
+def _parameters(request: Request[Any, Any, Any]) -> dict[str, tuple[str, str | None]]:
+    """The route handler's parameters: its name for each -> (public name, what it must be)."""
+    handler = request.scope.get("route_handler")
+    if handler is None:
+        return {}
+    found = {}
+    for key, field in handler.parsed_fn_signature.parameters.items():
+        kwarg = field.kwarg_definition
+        public = getattr(kwarg, "name", None) or getattr(kwarg, "query", None) or key
+        found[key] = (public, _what(field))
+    return found
+
+
+def _what(field: Any) -> str | None:
+    """What a query or path parameter must be, in words."""
+    kind = field.annotation
+    if field.is_optional:
+        kind = next(t.annotation for t in field.inner_types if t.annotation is not type(None))
+    kwarg = field.kwarg_definition
+    if kind is bool:
+        return "true or false"
+    if kind is int or kind is float:
+        ge, le = getattr(kwarg, "ge", None), getattr(kwarg, "le", None)
+        what = "a whole number" if kind is int else "a number"
+        if ge is not None and le is not None:
+            return f"{what} from {ge} to {le}"
+        if ge is not None:
+            return f"{what} of at least {ge}"
+        return what if le is None else f"{what} of at most {le}"
+    if kind is datetime:
+        return "a date-time with a UTC offset, e.g. 2026-03-01T09:00:00+08:00"
+    if kind is date:
+        return "a date, YYYY-MM-DD"
+    if kind is UUID:
+        return "a UUID"
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return "one of " + ", ".join(str(m.value) for m in kind)
+    if get_origin(kind) is Literal:
+        return "one of " + ", ".join(str(a) for a in get_args(kind))
+    return None
 
 
 def http_exception_handler(

@@ -8,7 +8,7 @@ from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from api.cases import roles_guard
+from api.cases import INT64_MAX, roles_guard
 from api.complaints import wait_for_position
 from api.problems import invalid
 from api.services import Services
@@ -27,7 +27,8 @@ async def warnings(
     case_type: FromQuery[str | None] = None,
     responsible: FromQuery[str | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    # The query adds offset and limit in bigint: leave room for the largest limit.
+    offset: Annotated[int, QueryParameter(ge=0, le=INT64_MAX - 1001)] = 0,
     cursor: FromQuery[str | None] = None,
 ) -> Response[Any]:
     """`overdue` (red): the deadline has passed; `due_soon` (yellow): it falls by the end

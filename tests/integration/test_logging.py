@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 import structlog
+from litestar import get
+from litestar.testing import TestClient
 from structlog.testing import capture_logs
 
+from api.app import create_app
 from oversight.logs import configure_logging
-from tests.conftest import bearer
+from tests.conftest import JWT_SECRET, bearer
 from tests.support import credit_code, lodge_body
 
 pytestmark = pytest.mark.integration
@@ -58,3 +62,45 @@ def test_json_lines_outside_a_terminal(capsys):
         assert json.loads(line)["level"] == "info"
     finally:
         structlog.reset_defaults()
+
+
+def test_logged_status_is_the_status_the_client_got(database_url, settings, clock):
+    """401 (answered for the authentication middleware), 403, 404 (no such case, no such
+    route), 413, 415, 422 and 500: the request line logs the status sent, with the
+    request id the response carries."""
+
+    @get("/api/v1/test-only/boom", include_in_schema=False)
+    async def boom() -> None:
+        raise RuntimeError("a handler failed")
+
+    app = create_app(settings, database_url=database_url, jwt_secret=JWT_SECRET, clock=clock)
+    app.register(boom)
+    code = credit_code()
+    ent = bearer("enterprise", "ent-user-8", code)
+    with (
+        TestClient(app, raise_server_exceptions=False) as client,
+        capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs,
+    ):
+        responses = [
+            client.get("/api/v1/complaints"),  # 401: no token
+            client.get("/api/v1/audit-trail", headers={"Authorization": "Bearer x.y.z"}),
+            client.get("/api/v1/audit-trail", headers=ent),  # 403
+            client.get(f"/api/v1/complaints/{uuid.uuid4()}", headers=ent),  # 404
+            client.get("/api/v1/no-such-thing", headers=ent),  # 404: no route
+            client.delete("/api/v1/complaints", headers=ent),  # 405: no route
+            client.post(
+                "/api/v1/complaints",
+                content=b"{" + b" " * 1_100_000 + b"}",
+                headers={**ent, "Content-Type": "application/json"},
+            ),  # 413
+            client.post("/api/v1/complaints", content=b"{}", headers=ent),  # 415
+            client.post("/api/v1/complaints", json={"kind": "x"}, headers=ent),  # 422
+            client.get("/api/v1/test-only/boom", headers=ent),  # 500
+        ]
+    sent = [r.status_code for r in responses]
+    lines = [entry for entry in logs if entry["event"] == "request"]
+    assert [line["status"] for line in lines] == sent
+    assert sent == [401, 401, 403, 404, 404, 405, 413, 415, 422, 500]
+    assert [line["request_id"] for line in lines] == [r.headers["x-request-id"] for r in responses]
+    assert [line["path"] for line in lines][4:6] == ["/api/v1/no-such-thing", "/api/v1/complaints"]
+    assert "Bearer" not in json.dumps(logs, default=str)
