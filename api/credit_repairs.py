@@ -38,6 +38,7 @@ def present(case: CreditRepair, viewer: Actor) -> dict[str, Any]:
         "applied_by": _actor(case.applied_by),
         "initial_review": {
             "due": case.initial_review_due,
+            "due_provisional": case.initial_review_due_provisional,
             "reviewed_at": case.initial_reviewed_at,
             "reviewed_by": _actor(case.initial_reviewed_by),
             "passed": case.initial_passed,
@@ -45,6 +46,7 @@ def present(case: CreditRepair, viewer: Actor) -> dict[str, Any]:
         },
         "re_review": {
             "due": case.re_review_due,
+            "due_provisional": case.re_review_due_provisional,
             "reviewed_at": case.re_reviewed_at,
             "reviewed_by": _actor(case.re_reviewed_by),
             "passed": case.re_review_passed,

@@ -14,6 +14,7 @@ from api.complaints import wait_for_position
 from api.export import csv_response, figures_as_rows, wants_csv
 from api.problems import invalid
 from api.services import Services
+from domain.calendar import calendar_notice_at
 from domain.values import Actor, Role
 from projections.dashboard import (
     complaint_figures,
@@ -87,6 +88,13 @@ async def dashboard(
         }
     if wants_csv(request):
         return csv_response(figures_as_rows(figures), f"dashboard-{first}-{last}")
+    # Issue 11: a year that matters (from 1 November the next one) has no official
+    # holiday schedule yet, so deadlines in it are provisional (docs/calendar.md).
+    now = services.now()
+    figures["calendar"] = {
+        "notice": calendar_notice_at(services.app.calendar, now),
+        "provisional_years": list(services.app.calendar.missing_years(now.astimezone(tz).date())),
+    }
     return Response(figures)
 
 

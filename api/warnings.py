@@ -61,6 +61,7 @@ async def warnings(
             "title": r["title"],
             "step": r["step"],
             "due_at": r["due_at"],
+            "due_provisional": r["due_provisional"],
             "level": r["level"],
             "responsible": {"kind": r["responsible_kind"], "id": r["responsible"]},
         }

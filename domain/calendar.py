@@ -57,6 +57,7 @@ __all__ = [
     "WorkingCalendar",
     "YearSchedule",
     "calendar_notice",
+    "calendar_notice_at",
     "install_year_file",
     "load_year_file",
     "log_calendar_notice",
@@ -670,3 +671,11 @@ def log_calendar_notice(calendar: WorkingCalendar, today: date) -> bool:
             remedy="oversight calendar load FILE",
         )
     return True
+
+
+def calendar_notice_at(calendar: WorkingCalendar, moment: datetime) -> str | None:
+    """:func:`calendar_notice` for the local day of ``moment``, also logged (at most once
+    a day per process, :func:`log_calendar_notice`): for /readyz and the dashboard."""
+    today = calendar._localise(moment, "moment").date()
+    log_calendar_notice(calendar, today)
+    return calendar_notice(calendar, today)

@@ -24,6 +24,7 @@ from uuid import UUID, uuid4
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
+from domain import deadlines
 from domain.errors import MoveNotAllowed, RuleViolated
 from domain.values import Actor, Role
 
@@ -107,6 +108,8 @@ class Commitment(Aggregate):
     outcome_reason: str | None
     finding: str | None
     last_note: str | None
+    # Whether `due_at` counted days of a year with no official schedule (issue 11).
+    due_provisional: bool
 
     class Event(Aggregate.Event):
         """Every commitment event names its actor; `timestamp` is the time passed in."""
@@ -116,9 +119,8 @@ class Commitment(Aggregate):
         return uuid4()
 
     @event("Committed")
-    def __init__(
+    def __init__(  # not keyword-only: eventsourcing then requires even defaulted names
         self,
-        *,
         actor: Actor,
         timestamp: datetime,
         matter: str,
@@ -129,6 +131,7 @@ class Commitment(Aggregate):
         epidemic_contingent: bool,
         grace_working_days: int | None,
         due_at: datetime | None,
+        due_provisional: bool | None = None,
     ) -> None:
         self.matter = matter
         self.enterprise = enterprise
@@ -151,6 +154,7 @@ class Commitment(Aggregate):
         self.outcome_reason = None
         self.finding = None
         self.last_note = None
+        self.due_provisional = bool(due_provisional) and due_at is not None
 
     # --- queries used by the rules -------------------------------------------------
 
@@ -192,7 +196,13 @@ class Commitment(Aggregate):
             self._on_fulfilled(actor=actor, timestamp=at, late=self.overdue_since is not None)
 
     def record_epidemic_end(
-        self, actor: Actor, at: datetime, *, ended_on: date, due: datetime
+        self,
+        actor: Actor,
+        at: datetime,
+        *,
+        ended_on: date,
+        due: datetime,
+        due_provisional: bool = False,
     ) -> None:
         """`due` is the end of the grace after `ended_on`, computed by the caller."""
         self._require("epidemic-ended")
@@ -200,7 +210,33 @@ class Commitment(Aggregate):
             raise MoveNotAllowed("epidemic-ended", self.status, NOT_EPIDEMIC)
         if self.epidemic_ended_on is not None:
             raise MoveNotAllowed("epidemic-ended", self.status, EPIDEMIC_END_KNOWN)
-        self._on_epidemic_ended(actor=actor, timestamp=at, ended_on=ended_on, due=due)
+        self._on_epidemic_ended(
+            actor=actor,
+            timestamp=at,
+            ended_on=ended_on,
+            due=due,
+            due_provisional=due_provisional,
+        )
+
+    def recompute_deadlines(
+        self, actor: Actor, at: datetime, changes: list[deadlines.Recompute]
+    ) -> None:
+        """The calendar changed: the system's move (domain/deadlines.py). Only the due of
+        materials not yet overdue is open (kept out of MOVE_FROM: no user makes it)."""
+        if self.status not in (Status.COMMITTED, Status.GRANTED) or self.due_at is None:
+            raise MoveNotAllowed(deadlines.MOVE, self.status)
+        for change in changes:
+            if change.step != "materials" or change.old_due != self.due_at or self.due_at <= at:
+                raise MoveNotAllowed(deadlines.MOVE, self.status, deadlines.NOTHING_TO_RECOMPUTE)
+            self._on_deadline_recomputed(
+                actor=actor,
+                timestamp=at,
+                step=change.step,
+                old_due=change.old_due,
+                new_due=change.new.at,
+                due_provisional=change.new.provisional,
+                calendar_source=change.source,
+            )
 
     def mark_overdue(self, actor: Actor, at: datetime) -> None:
         """The deadline watcher's move: only once the due instant has passed at `at`."""
@@ -243,10 +279,30 @@ class Commitment(Aggregate):
 
     @event("EpidemicEnded")
     def _on_epidemic_ended(
-        self, actor: Actor, timestamp: datetime, ended_on: date, due: datetime
+        self,
+        actor: Actor,
+        timestamp: datetime,
+        ended_on: date,
+        due: datetime,
+        due_provisional: bool | None = None,
     ) -> None:
         self.epidemic_ended_on = ended_on
         self.due_at = due
+        self.due_provisional = bool(due_provisional)
+
+    @event("DeadlineRecomputed")
+    def _on_deadline_recomputed(
+        self,
+        actor: Actor,
+        timestamp: datetime,
+        step: str,
+        old_due: datetime,
+        new_due: datetime,
+        due_provisional: bool,
+        calendar_source: str,
+    ) -> None:
+        self.due_at = new_due
+        self.due_provisional = due_provisional
 
     @event("Overdue")
     def _on_overdue(self, actor: Actor, timestamp: datetime, due: datetime) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from domain import commitment_commands as cmd
+from domain import deadlines
 from domain.access import SEE_ALL
-from domain.calendar import WorkingCalendar
+from domain.calendar import Deadline, DueBasis, WorkingCalendar
 from domain.cases import CaseContext, CaseType, Move
-from domain.commitment import MOVE_ROLES, Commitment, Enterprise
+from domain.commitment import MOVE_ROLES, Commitment, Enterprise, Status
 from domain.errors import Forbidden, RuleViolated
 from domain.values import Actor, Role
 
@@ -17,18 +18,45 @@ def local_date(calendar: WorkingCalendar, at: datetime) -> date:
     return at.astimezone(calendar.timezone).date()
 
 
-def date_due_at(calendar: WorkingCalendar, day: date) -> datetime:
+def _basis(calendar: WorkingCalendar, day: date, working_days: int) -> DueBasis:
+    start = datetime.combine(day, time.min, tzinfo=calendar.timezone)
+    return DueBasis(start=start, steps=(working_days,))
+
+
+def date_deadline(calendar: WorkingCalendar, day: date) -> Deadline:
     """End of office hours on `day`; on a day off, on the next working day (a period
     whose last day is a holiday ends on the first working day after it)."""
-    return calendar.due_at(datetime.combine(day, time.min, tzinfo=calendar.timezone), 0)
+    return calendar.compute(_basis(calendar, day, 0))
+
+
+def date_due_at(calendar: WorkingCalendar, day: date) -> datetime:
+    return date_deadline(calendar, day).at
+
+
+def epidemic_deadline(
+    calendar: WorkingCalendar, ended_on: date, grace_working_days: int
+) -> Deadline:
+    """End of office hours on the `grace`-th working day after the epidemic response
+    ended (0: that day, or the next working day if it was a day off)."""
+    return calendar.compute(_basis(calendar, ended_on, grace_working_days))
 
 
 def epidemic_due_at(calendar: WorkingCalendar, ended_on: date, grace_working_days: int) -> datetime:
-    """End of office hours on the `grace`-th working day after the epidemic response
-    ended (0: that day, or the next working day if it was a day off)."""
-    return calendar.due_at(
-        datetime.combine(ended_on, time.min, tzinfo=calendar.timezone), grace_working_days
-    )
+    return epidemic_deadline(calendar, ended_on, grace_working_days).at
+
+
+def open_deadlines(calendar: WorkingCalendar, case: Commitment) -> list[deadlines.OpenDeadline]:
+    """The materials' due while not yet overdue, and how it was computed (from the date
+    promised, or from the end of the epidemic response and the grace)."""
+    if case.status not in (Status.COMMITTED, Status.GRANTED) or case.due_at is None:
+        return []
+    if case.due_date is not None:
+        basis = _basis(calendar, case.due_date, 0)
+    elif case.epidemic_ended_on is not None:
+        basis = _basis(calendar, case.epidemic_ended_on, case.grace_working_days or 0)
+    else:
+        return []
+    return [deadlines.OpenDeadline("materials", case.due_at, case.due_provisional, basis)]
 
 
 def check_ended_on(calendar: WorkingCalendar, at: datetime, ended_on: date) -> None:
@@ -39,11 +67,11 @@ def check_ended_on(calendar: WorkingCalendar, at: datetime, ended_on: date) -> N
 def commit(ctx: CaseContext, actor: Actor, at: datetime, c: cmd.Commit) -> Commitment:
     if actor.role is Role.ENTERPRISE and actor.org != c.enterprise.credit_code:
         raise Forbidden("an enterprise may make commitments only for itself")
-    due_at = None
+    due = None
     if c.due.date is not None:
         if c.due.date < local_date(ctx.calendar, at):
             raise RuleViolated("due.date", "must not be before the day of the commitment")
-        due_at = date_due_at(ctx.calendar, c.due.date)
+        due = date_deadline(ctx.calendar, c.due.date)
     return Commitment(
         actor=actor,
         timestamp=at,
@@ -54,7 +82,8 @@ def commit(ctx: CaseContext, actor: Actor, at: datetime, c: cmd.Commit) -> Commi
         due_date=c.due.date,
         epidemic_contingent=c.due.epidemic_end,
         grace_working_days=c.due.grace_working_days,
-        due_at=due_at,
+        due_at=due.at if due else None,
+        due_provisional=due.provisional if due else False,
     )
 
 
@@ -80,8 +109,10 @@ def epidemic_ended(
 ) -> None:
     check_ended_on(ctx.calendar, at, c.ended_on)
     grace = case.grace_working_days or 0
-    due = epidemic_due_at(ctx.calendar, c.ended_on, grace)
-    case.record_epidemic_end(actor, at, ended_on=c.ended_on, due=due)
+    due = epidemic_deadline(ctx.calendar, c.ended_on, grace)
+    case.record_epidemic_end(
+        actor, at, ended_on=c.ended_on, due=due.at, due_provisional=due.provisional
+    )
 
 
 def mark_overdue(
@@ -102,6 +133,17 @@ def revoke(ctx: CaseContext, case: Commitment, actor: Actor, at: datetime, c: cm
     case.revoke(actor, at, reason=c.reason, finding=c.finding)
 
 
+def recompute_deadlines(
+    ctx: CaseContext,
+    case: Commitment,
+    actor: Actor,
+    at: datetime,
+    c: deadlines.RecomputeDeadlines,
+) -> None:
+    found = open_deadlines(ctx.calendar, case)
+    case.recompute_deadlines(actor, at, deadlines.changes(ctx.calendar, found, at, case.status))
+
+
 _DECISIONS = {
     "grant": (grant, "Grant the approval at once (承诺即开工)"),
     "supply": (supply, "Record materials supplied; the last one fulfils the commitment"),
@@ -120,10 +162,21 @@ COMMITMENT = CaseType(
     create_roles=MOVE_ROLES["commit"],
     create=commit,
     moves={
-        name: Move(
-            body=cmd.COMMITMENT_MOVES[name], roles=MOVE_ROLES[name], decide=decide, summary=summary
-        )
-        for name, (decide, summary) in _DECISIONS.items()
+        **{
+            name: Move(
+                body=cmd.COMMITMENT_MOVES[name],
+                roles=MOVE_ROLES[name],
+                decide=decide,
+                summary=summary,
+            )
+            for name, (decide, summary) in _DECISIONS.items()
+        },
+        deadlines.MOVE: Move(
+            body=deadlines.RecomputeDeadlines,
+            roles=deadlines.ROLES,
+            decide=recompute_deadlines,
+            summary=deadlines.SUMMARY,
+        ),
     },
     can_see=can_see,
     read_roles=frozenset({Role.ENTERPRISE, Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR}),

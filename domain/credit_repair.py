@@ -24,7 +24,8 @@ from uuid import UUID, uuid4
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from domain import reminders
+from domain import deadlines, reminders
+from domain.calendar import DueBasis
 from domain.errors import MoveNotAllowed, RuleViolated
 from domain.values import Actor, Role
 
@@ -141,6 +142,11 @@ class CreditRepair(Aggregate):
     escalated_step: str | None  # the step escalated to the supervisors
     escalated_due: datetime | None  # ... and its deadline
     reminders: int
+    # Whether each review's due counted days of a year with no official schedule, and how
+    # both were computed (domain/deadlines.py; None when stored before bases were kept).
+    initial_review_due_provisional: bool
+    re_review_due_provisional: bool
+    review_basis: DueBasis | None
 
     class Event(Aggregate.Event):
         """Every credit-repair event names its actor; `timestamp` is the time passed in."""
@@ -162,6 +168,8 @@ class CreditRepair(Aggregate):
         proof: str,
         pledge_signed: bool,
         review_due: datetime,
+        review_due_provisional: bool = False,
+        review_working_days: int | None = None,
     ) -> Self:
         """The application; both reviews are due by `review_due` (from the application)."""
         if not pledge_signed:
@@ -177,12 +185,13 @@ class CreditRepair(Aggregate):
             pledge_signed=pledge_signed,
             initial_review_due=review_due,
             re_review_due=review_due,
+            review_due_provisional=review_due_provisional,
+            review_working_days=review_working_days,
         )
 
     @event("Applied")
-    def __init__(
+    def __init__(  # not keyword-only: eventsourcing then requires even defaulted names
         self,
-        *,
         actor: Actor,
         timestamp: datetime,
         enterprise: Enterprise,
@@ -193,6 +202,8 @@ class CreditRepair(Aggregate):
         pledge_signed: bool,
         initial_review_due: datetime,
         re_review_due: datetime,
+        review_due_provisional: bool | None = None,
+        review_working_days: int | None = None,
     ) -> None:
         self.enterprise = enterprise
         self.record_id = record_id
@@ -223,6 +234,13 @@ class CreditRepair(Aggregate):
         self.escalated_step = None
         self.escalated_due = None
         self.reminders = 0
+        self.initial_review_due_provisional = bool(review_due_provisional)
+        self.re_review_due_provisional = bool(review_due_provisional)
+        self.review_basis = (
+            None
+            if review_working_days is None
+            else DueBasis(start=timestamp, steps=(review_working_days,))
+        )
 
     # --- queries -------------------------------------------------------------------
 
@@ -251,6 +269,47 @@ class CreditRepair(Aggregate):
         if self.status is Status.INITIALLY_REVIEWED:
             return Stage.RE_REVIEW.value, self.re_review_due
         return None
+
+    def open_deadlines(self) -> list[deadlines.OpenDeadline]:
+        """The reviews still to make and their dues (both from the application)."""
+        initial = deadlines.OpenDeadline(
+            Stage.INITIAL_REVIEW.value,
+            self.initial_review_due,
+            self.initial_review_due_provisional,
+            self.review_basis,
+        )
+        re_review = deadlines.OpenDeadline(
+            Stage.RE_REVIEW.value,
+            self.re_review_due,
+            self.re_review_due_provisional,
+            self.review_basis,
+        )
+        if self.status is Status.APPLIED:
+            return [initial, re_review]
+        if self.status is Status.INITIALLY_REVIEWED:
+            return [re_review]
+        return []
+
+    def recompute_deadlines(
+        self, actor: Actor, at: datetime, changes: list[deadlines.Recompute]
+    ) -> None:
+        """The calendar changed: the system's move (domain/deadlines.py), one event per
+        review still to make (kept out of MOVE_FROM: no user ever makes it)."""
+        open_steps = {d.step: d.due for d in self.open_deadlines()}
+        if not open_steps:
+            raise MoveNotAllowed(deadlines.MOVE, self.status)
+        for change in changes:
+            if open_steps.get(change.step) != change.old_due or change.old_due <= at:
+                raise MoveNotAllowed(deadlines.MOVE, self.status, deadlines.NOTHING_TO_RECOMPUTE)
+            self._on_deadline_recomputed(
+                actor=actor,
+                timestamp=at,
+                step=change.step,
+                old_due=change.old_due,
+                new_due=change.new.at,
+                due_provisional=change.new.provisional,
+                calendar_source=change.source,
+            )
 
     def _require(self, move: str) -> None:
         if self.status not in MOVE_FROM[move]:
@@ -397,3 +456,21 @@ class CreditRepair(Aggregate):
     def _on_escalated(self, actor: Actor, timestamp: datetime, step: str, due: datetime) -> None:
         self.escalated_step = step
         self.escalated_due = due
+
+    @event("DeadlineRecomputed")
+    def _on_deadline_recomputed(
+        self,
+        actor: Actor,
+        timestamp: datetime,
+        step: str,
+        old_due: datetime,
+        new_due: datetime,
+        due_provisional: bool,
+        calendar_source: str,
+    ) -> None:
+        if step == Stage.INITIAL_REVIEW.value:
+            self.initial_review_due = new_due
+            self.initial_review_due_provisional = due_provisional
+        else:
+            self.re_review_due = new_due
+            self.re_review_due_provisional = due_provisional

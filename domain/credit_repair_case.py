@@ -6,6 +6,7 @@ from datetime import datetime
 
 from domain import commands as cmd
 from domain import credit_repair_commands as rc
+from domain import deadlines
 from domain.access import SEE_ALL
 from domain.cases import CaseContext, CaseType, Move
 from domain.complaint_case import ESCALATE_AFTER_WORKING_DAYS
@@ -17,6 +18,7 @@ from domain.values import Actor, Role
 def apply(ctx: CaseContext, actor: Actor, at: datetime, c: rc.ApplyForRepair) -> CreditRepair:
     if actor.role is Role.ENTERPRISE and actor.org != c.enterprise.credit_code:
         raise Forbidden("an enterprise may apply for credit repair only for itself")
+    due = ctx.calendar.deadline(at, ctx.sla.repair_review_working_days)
     return CreditRepair.apply_for(
         actor,
         at,
@@ -27,7 +29,9 @@ def apply(ctx: CaseContext, actor: Actor, at: datetime, c: rc.ApplyForRepair) ->
         proof=c.proof,
         pledge_signed=c.pledge_signed,
         # Both reviews are due within 1 working day of the application (issue 3).
-        review_due=ctx.calendar.due_at(at, ctx.sla.repair_review_working_days),
+        review_due=due.at,
+        review_due_provisional=due.provisional,
+        review_working_days=ctx.sla.repair_review_working_days,
     )
 
 
@@ -99,6 +103,19 @@ _SUMMARIES = {
     "escalate": "Escalate a reminded overdue review: the deadline watcher only (403 for tokens)",
 }
 
+
+def recompute_deadlines(
+    ctx: CaseContext,
+    case: CreditRepair,
+    actor: Actor,
+    at: datetime,
+    c: deadlines.RecomputeDeadlines,
+) -> None:
+    case.recompute_deadlines(
+        actor, at, deadlines.changes(ctx.calendar, case.open_deadlines(), at, case.status)
+    )
+
+
 CREDIT_REPAIR = CaseType(
     name="credit_repair",
     plural="credit-repairs",
@@ -107,13 +124,21 @@ CREDIT_REPAIR = CaseType(
     create_roles=MOVE_ROLES["apply"],
     create=apply,
     moves={
-        name: Move(
-            body=rc.CREDIT_REPAIR_MOVES[name],
-            roles=MOVE_ROLES[name],
-            decide=decide,
-            summary=_SUMMARIES[name],
-        )
-        for name, decide in _DECISIONS.items()
+        **{
+            name: Move(
+                body=rc.CREDIT_REPAIR_MOVES[name],
+                roles=MOVE_ROLES[name],
+                decide=decide,
+                summary=_SUMMARIES[name],
+            )
+            for name, decide in _DECISIONS.items()
+        },
+        deadlines.MOVE: Move(
+            body=deadlines.RecomputeDeadlines,
+            roles=deadlines.ROLES,
+            decide=recompute_deadlines,
+            summary=deadlines.SUMMARY,
+        ),
     },
     can_see=can_see,
     # Departments have no part in credit repair: 403 on every read, like administrators.

@@ -50,6 +50,7 @@ COLUMNS = (
     "updated_at",
     "list_group",
     "list_key",
+    "due_provisional",
 )
 
 Row = dict[str, Any]
@@ -71,6 +72,7 @@ def _committed(row: Row, e: StoredEvent) -> None:
         status=Status.COMMITTED.value,
         due_date=d["due_date"],
         due_at=d["due_at"],
+        due_provisional=bool(d.get("due_provisional")),
         epidemic_contingent=d["epidemic_contingent"],
         grace_working_days=d["grace_working_days"],
         epidemic_ended_on=None,
@@ -95,7 +97,15 @@ def _supplied(row: Row, e: StoredEvent) -> None:
 
 
 def _epidemic_ended(row: Row, e: StoredEvent) -> None:
-    row.update(epidemic_ended_on=e.data["ended_on"], due_at=e.data["due"])
+    row.update(
+        epidemic_ended_on=e.data["ended_on"],
+        due_at=e.data["due"],
+        due_provisional=bool(e.data.get("due_provisional")),
+    )
+
+
+def _deadline_recomputed(row: Row, e: StoredEvent) -> None:
+    row.update(due_at=e.data["new_due"], due_provisional=e.data["due_provisional"])
 
 
 def _overdue(row: Row, e: StoredEvent) -> None:
@@ -123,6 +133,7 @@ HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Breached": _settled(Status.BREACHED, reason=True),
     "Exempted": _settled(Status.EXEMPTED, reason=True),
     "Revoked": _settled(Status.REVOKED, reason=True),
+    "DeadlineRecomputed": _deadline_recomputed,
 }
 
 
@@ -135,6 +146,7 @@ def list_position(row: Row) -> tuple[int, int]:
 
 class CommitmentRegister:
     name = "commitment_register"
+    version = 2  # 2: due_provisional (issue 11)
     tables = ("views.commitment_register",)
 
     async def create(self, conn: asyncpg.Connection) -> None:
@@ -164,7 +176,8 @@ class CommitmentRegister:
                 settled_at timestamptz,
                 updated_at timestamptz NOT NULL,
                 list_group smallint NOT NULL,
-                list_key bigint NOT NULL
+                list_key bigint NOT NULL,
+                due_provisional boolean NOT NULL DEFAULT false
             );
             CREATE INDEX IF NOT EXISTS commitment_register_list
                 ON views.commitment_register (list_group, list_key, id);

@@ -58,6 +58,8 @@ COLUMNS = (
     "escalate_after",
     "escalated_step",
     "escalated_due",
+    "initial_review_due_provisional",
+    "re_review_due_provisional",
 )
 
 Row = dict[str, Any]
@@ -75,6 +77,8 @@ def _applied(row: Row, e: StoredEvent) -> None:
         status=Status.APPLIED.value,
         applied_at=d["timestamp"],
         initial_review_due=d["initial_review_due"],
+        initial_review_due_provisional=bool(d.get("review_due_provisional")),
+        re_review_due_provisional=bool(d.get("review_due_provisional")),
         initial_reviewed_at=None,
         initial_on_time=None,
         re_review_due=d["re_review_due"],
@@ -147,6 +151,16 @@ def _escalated(row: Row, e: StoredEvent) -> None:
     row.update(escalated_step=e.data["step"], escalated_due=e.data["due"])
 
 
+def _deadline_recomputed(row: Row, e: StoredEvent) -> None:
+    d = e.data
+    if d["step"] == Stage.INITIAL_REVIEW.value:
+        row.update(
+            initial_review_due=d["new_due"], initial_review_due_provisional=d["due_provisional"]
+        )
+    else:
+        row.update(re_review_due=d["new_due"], re_review_due_provisional=d["due_provisional"])
+
+
 HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Applied": _applied,
     "InitiallyReviewed": _initially_reviewed,
@@ -156,12 +170,13 @@ HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Withdrawn": _withdrawn,
     "Reminded": _reminded,
     "Escalated": _escalated,
+    "DeadlineRecomputed": _deadline_recomputed,
 }
 
 
 class CreditRepairRegister:
     name = "credit_repair_register"
-    version = 2  # 2: the reminder columns
+    version = 3  # 2: the reminder columns; 3: the *_provisional columns (issue 11)
     tables = ("views.credit_repair_register",)
 
     async def create(self, conn: asyncpg.Connection) -> None:
@@ -195,7 +210,9 @@ class CreditRepairRegister:
                 reminded_due timestamptz,
                 escalate_after timestamptz,
                 escalated_step text,
-                escalated_due timestamptz
+                escalated_due timestamptz,
+                initial_review_due_provisional boolean NOT NULL DEFAULT false,
+                re_review_due_provisional boolean NOT NULL DEFAULT false
             );
             CREATE INDEX IF NOT EXISTS credit_repair_register_newest
                 ON views.credit_repair_register (applied_at DESC, id DESC);

@@ -15,7 +15,8 @@ from uuid import UUID
 import asyncpg
 
 # One SELECT per source; each takes $1 = the due-soon threshold (an instant) and
-# yields case_type, case_id, title, step, due_at, responsible, responsible_kind.
+# yields case_type, case_id, title, step, due_at, responsible, responsible_kind,
+# due_provisional (the deadline counted days of a year with no official schedule).
 SOURCES: dict[str, str] = {
     "complaint": """
         SELECT 'complaint' AS case_type, id AS case_id, title,
@@ -23,14 +24,16 @@ SOURCES: dict[str, str] = {
                due_at,
                CASE status WHEN 'lodged' THEN 'intake' ELSE department END AS responsible,
                CASE status WHEN 'lodged' THEN 'bureau' ELSE 'department' END
-                 AS responsible_kind
+                 AS responsible_kind,
+               due_provisional
         FROM views.complaint_summary
         WHERE due_at IS NOT NULL AND due_at <= $1
     """,
     "problem": """
         SELECT 'problem' AS case_type, p.id AS case_id, b.name AS title,
                'resolution' AS step, p.due_at,
-               b.officer_id AS responsible, 'service_officer' AS responsible_kind
+               b.officer_id AS responsible, 'service_officer' AS responsible_kind,
+               p.due_provisional
         FROM views.project_problems p JOIN views.project_board b ON b.id = p.project_id
         WHERE p.status IN ('open', 'escalated') AND p.due_at IS NOT NULL AND p.due_at <= $1
     """,
@@ -41,18 +44,22 @@ SOURCES: dict[str, str] = {
                CASE status WHEN 'overdue' THEN 'supervision' ELSE enterprise_credit_code END
                  AS responsible,
                CASE status WHEN 'overdue' THEN 'bureau' ELSE 'enterprise' END
-                 AS responsible_kind
+                 AS responsible_kind,
+               due_provisional
         FROM views.commitment_register
         WHERE status IN ('granted', 'overdue') AND due_at IS NOT NULL AND due_at <= $1
     """,
     "credit_repair": """
         SELECT 'credit_repair' AS case_type, id AS case_id, enterprise_name AS title,
-               step, due_at, 'credit' AS responsible, 'bureau' AS responsible_kind
+               step, due_at, 'credit' AS responsible, 'bureau' AS responsible_kind,
+               due_provisional
         FROM (
           SELECT id, enterprise_name,
                  CASE status WHEN 'applied' THEN 'initial_review' ELSE 're_review' END AS step,
                  CASE status WHEN 'applied' THEN initial_review_due ELSE re_review_due END
-                   AS due_at
+                   AS due_at,
+                 CASE status WHEN 'applied' THEN initial_review_due_provisional
+                   ELSE re_review_due_provisional END AS due_provisional
           FROM views.credit_repair_register
           WHERE status IN ('applied', 'initially_reviewed')
         ) AS pending

@@ -185,6 +185,7 @@ def test_a_life_fulfilled_in_parts_with_reads_at_every_version(client, clock):
         "grace_working_days": None,
         "epidemic_ended_on": None,
         "due_at": "2024-10-08T17:30:00+08:00",
+        "due_provisional": False,
     }
     assert case["committed_by"] == {"id": "ent-user", "role": "enterprise", "org": code}
     cid = case["id"]

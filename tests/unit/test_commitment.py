@@ -17,6 +17,7 @@ import msgspec
 import pytest
 from eventsourcing.domain import Snapshot
 
+from domain.calendar import Deadline
 from domain.cases import CaseType
 from domain.commitment import (
     DUE_UNKNOWN,
@@ -36,6 +37,7 @@ from domain.commitment import (
 from domain.commitment_case import COMMITMENT, date_due_at, epidemic_due_at
 from domain.commitment_commands import COMMITMENT_MOVES, Commit, EpidemicEnded, MarkOverdue
 from domain.credit_code import check_character
+from domain.deadlines import Recompute
 from domain.errors import Forbidden, MoveNotAllowed, RuleViolated
 from domain.mapper import MsgspecMapper
 from domain.registry import ALL_CASE_TYPES
@@ -286,13 +288,17 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
 
 def test_the_transition_table_is_the_documented_one() -> None:
     assert MOVE_FROM == DOCUMENTED_FROM
-    assert set(MOVE_FROM) == set(COMMITMENT_MOVES) == set(COMMITMENT.moves)
+    # (recompute-deadlines: the system's move when the calendar changes, domain/deadlines.py)
+    assert set(MOVE_FROM) == set(COMMITMENT_MOVES) == set(COMMITMENT.moves) - {RECOMPUTE}
 
 
 def test_the_roles_are_the_documented_ones() -> None:
     assert MOVE_ROLES == DOCUMENTED_ROLES
     assert COMMITMENT.create_roles == DOCUMENTED_ROLES["commit"]
     for name, move in COMMITMENT.moves.items():
+        if name == RECOMPUTE:
+            assert move.roles == {Role.SYSTEM}
+            continue
         assert move.roles == DOCUMENTED_ROLES[name], name
         assert move.body is COMMITMENT_MOVES[name], name
     # Departments, administrators and service officers never read commitments.
@@ -350,6 +356,7 @@ def test_commit_with_a_due_date() -> None:
                 "epidemic_contingent": False,
                 "grace_working_days": None,
                 "due_at": DUE_AT,
+                "due_provisional": None,
             },
         ),
     )
@@ -508,7 +515,13 @@ def test_record_the_end_of_the_epidemic(steps: tuple[Step, ...]) -> None:
         case,
         (
             "EpidemicEnded",
-            {"timestamp": WHEN, "actor": SUPERVISOR, "ended_on": ENDED_ON, "due": EPIDEMIC_DUE},
+            {
+                "timestamp": WHEN,
+                "actor": SUPERVISOR,
+                "ended_on": ENDED_ON,
+                "due": EPIDEMIC_DUE,
+                "due_provisional": False,
+            },
         ),
     )
     assert (case.epidemic_ended_on, case.due_at) == (ENDED_ON, EPIDEMIC_DUE)
@@ -864,6 +877,19 @@ def test_a_bad_credit_code_is_refused_in_the_body() -> None:
 
 # --- replaying and storing the recorded events ------------------------------------------
 
+RECOMPUTE = "recompute-deadlines"
+
+
+def recompute(case: Commitment, at: datetime) -> None:
+    # As if the calendar had moved the due a day on: one DeadlineRecomputed event.
+    moved = Deadline(case.due_at + timedelta(days=1), True)  # type: ignore[operator]
+    case.recompute_deadlines(
+        SYSTEM,
+        at,
+        [Recompute("materials", case.due_at, moved, "provisional")],  # type: ignore[arg-type]
+    )
+
+
 LIVES: dict[str, tuple[tuple[Step, ...], Callable[[], Commitment]]] = {
     **{status.value: (steps, commit) for status, steps in PATHS.items()},
     "epidemic-fulfilled-late": (
@@ -872,6 +898,7 @@ LIVES: dict[str, tuple[tuple[Step, ...], Callable[[], Commitment]]] = {
     ),
     "epidemic-exempted": ((epidemic_ended, grant, mark_overdue, exempt), commit_for_epidemic),
     "fulfilled-then-revoked": ((grant, supply_first, supply_rest, revoke), commit),
+    "recomputed": ((grant, recompute, supply_first, supply_rest), commit),
 }
 MAPPER = MsgspecMapper()
 

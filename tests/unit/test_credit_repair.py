@@ -22,6 +22,7 @@ from eventsourcing.domain import Snapshot
 
 from domain import commands as cmd
 from domain import credit_repair_commands as rc
+from domain.calendar import Deadline
 from domain.credit_code import check_character
 from domain.credit_repair import (
     FINAL_STATUSES,
@@ -38,6 +39,7 @@ from domain.credit_repair import (
     Status,
 )
 from domain.credit_repair_case import CREDIT_REPAIR
+from domain.deadlines import Recompute
 from domain.errors import Forbidden, MoveNotAllowed, RuleViolated
 from domain.mapper import MsgspecMapper
 from domain.sla import SlaPolicy, calendar_for
@@ -253,8 +255,12 @@ def test_the_case_type_declares_the_table_bodies_and_readers() -> None:
     assert CREDIT_REPAIR.aggregate is CreditRepair
     assert CREDIT_REPAIR.create_body is rc.ApplyForRepair
     assert CREDIT_REPAIR.create_roles == DOCUMENTED_ROLES["apply"]
-    assert set(CREDIT_REPAIR.moves) == set(DOCUMENTED_FROM)
+    # (recompute-deadlines: the system's move when the calendar changes, domain/deadlines.py)
+    assert set(CREDIT_REPAIR.moves) - {"recompute-deadlines"} == set(DOCUMENTED_FROM)
+    assert CREDIT_REPAIR.moves["recompute-deadlines"].roles == {Role.SYSTEM}
     for name, spec in CREDIT_REPAIR.moves.items():
+        if name == "recompute-deadlines":
+            continue
         assert spec.roles == DOCUMENTED_ROLES[name], name
         assert spec.body is rc.CREDIT_REPAIR_MOVES[name], name
     assert CREDIT_REPAIR.read_roles == {
@@ -300,6 +306,8 @@ def test_apply() -> None:
                 "pledge_signed": True,
                 "initial_review_due": REVIEW_DUE,
                 "re_review_due": REVIEW_DUE,
+                "review_due_provisional": False,
+                "review_working_days": None,
             },
         ),
     )
@@ -749,6 +757,13 @@ def escalate_late(case: CreditRepair, at: datetime) -> None:
     case.escalate(SYSTEM, GRACE_END)
 
 
+def recompute(case: CreditRepair, at: datetime) -> None:
+    # As if the calendar had moved the last open review's due a day on (one event).
+    d = case.open_deadlines()[-1]
+    moved = Deadline(d.due + timedelta(days=1), True)
+    case.recompute_deadlines(SYSTEM, at, [Recompute(d.step, d.due, moved, "provisional")])
+
+
 LIVES: dict[str, tuple[Step, ...]] = {
     **{status.value: steps for status, steps in PATHS.items()},
     "refused-at-re-review": (pass_initial, refuse_re_review),
@@ -756,6 +771,7 @@ LIVES: dict[str, tuple[Step, ...]] = {
     "refused-by-the-centre": (pass_initial, pass_re_review, submit, centre_refused),
     "withdrawn-when-re-reviewed": (pass_initial, pass_re_review, withdraw),
     "overdue": (remind_late, escalate_late, pass_initial, remind_late),
+    "recomputed": (recompute, pass_initial, recompute),
 }
 
 
@@ -772,6 +788,7 @@ def test_the_lives_record_every_event_type() -> None:
         "Withdrawn",
         "Reminded",
         "Escalated",
+        "DeadlineRecomputed",
     }
 
 
