@@ -30,6 +30,7 @@ from api.ratelimit import RateLimitMiddleware, close_rate_limiter, open_rate_lim
 from api.routers import ROUTERS
 from api.security_headers import HtmlCspMiddleware, security_headers
 from api.services import Services, system_clock
+from domain.calendar import calendar_notice_at
 from ledger.signer import run_ledger_signer
 from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
@@ -63,6 +64,8 @@ async def readyz(services: NamedDependency[Services]) -> Any:
         "database": "ok",
         "position": latest,
         "projection_lag": latest - seen,
+        # Issue 11: a year that matters has no official holiday schedule (None when all have).
+        "calendar": calendar_notice_at(services.app.calendar, services.now()),
     }
 
 

@@ -151,15 +151,53 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_calendar_load(args: argparse.Namespace, settings: Settings) -> int:
-    from domain.calendar import CalendarFileError, install_year_file
+    """Install the year file (running processes read it on their next calendar question),
+    then recompute every open deadline from that year on (oversight/calendar_recompute.py)."""
+    import asyncpg
+
+    from domain.calendar import CalendarFileError, install_year_file, load_year_file
 
     try:
+        year = load_year_file(Path(args.file)).year
         path = install_year_file(Path(args.file), settings.calendar_dir)
     except (CalendarFileError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(f"installed {path}; restart the service to use it")
+    print(f"installed {path}: running processes use it from now on, without a restart")
+    if args.no_recompute:
+        return 0
+    url, _ = _database(settings)
+    try:
+        changed = asyncio.run(_recompute_deadlines(settings, url, year))
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+        print(
+            f"error: open deadlines were not recomputed ({type(e).__name__}); "
+            "the schedule is installed: run the same load again",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"recomputed the deadlines of {changed} open case(s) due in {year} or later")
     return 0
+
+
+async def _recompute_deadlines(settings: Settings, url: str, year: int) -> int:
+    import anyio.to_thread
+    import asyncpg
+
+    from api.services import system_clock
+    from oversight.bootstrap import build_application
+    from oversight.calendar_recompute import recompute_open_deadlines
+    from oversight.database import asyncpg_dsn
+
+    app = await anyio.to_thread.run_sync(build_application, url, settings)
+    try:
+        pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=2)
+        try:
+            return await recompute_open_deadlines(app, pool, system_clock(), year=year)
+        finally:
+            await pool.close()
+    finally:
+        app.close()
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -210,6 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
     calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)
     load = calendar_sub.add_parser("load", help="install a year's official schedule (JSON)")
     load.add_argument("file")
+    load.add_argument(
+        "--no-recompute",
+        action="store_true",
+        help="only install the file; leave the open deadlines as they are",
+    )
     load.set_defaults(func=cmd_calendar_load)
 
     demo = sub.add_parser(

@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from oversight.calendar_recompute import log_missing_schedule
 from oversight.commitment_watcher import mark_overdue_commitments
 from oversight.complaint_watcher import remind_and_escalate_complaints
 from oversight.deadline_watchers import (
@@ -36,6 +37,7 @@ WATCHERS: list[Watcher] = [
     mark_overdue_commitments,
     remind_and_escalate_problems,
     remind_and_escalate_credit_repairs,
+    log_missing_schedule,  # issue 11: next year's holiday schedule missing (log only)
 ]
 
 
