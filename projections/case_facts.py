@@ -104,6 +104,10 @@ class ComplaintFacts:
                     fact.update(self._redo(state, at, d["due"]))
             case "Supervised" | "ExtensionRequested" | "Reminded" | "Escalated":
                 pass
+            case "DeadlineRecomputed":  # issue 11: on time is judged against the new due
+                step = "acceptance_due" if d["step"] == "acceptance" else "handling_due"
+                state[step] = d["new_due"]
+                return None
             case _:
                 return None
         return fact

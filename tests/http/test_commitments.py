@@ -388,6 +388,7 @@ def test_a_commitment_due_on_the_end_of_the_epidemic(client, clock):
         "grace_working_days": 3,
         "epidemic_ended_on": None,
         "due_at": None,
+        "due_provisional": False,
     }
     # Waiting for the epidemic's end: no deadline can pass.
     clock.set(at(40, 3))

@@ -12,11 +12,13 @@ docs/calendar.md: on it the 20th working day is Monday 2027-01-11.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from litestar.testing import TestClient
 
@@ -119,6 +121,31 @@ def recompute(client: TestClient, now: datetime) -> int:
     return client.blocking_portal.call(run)
 
 
+def department_of(dept: str) -> dict[str, str]:
+    return bearer("department", "dep-1", dept)
+
+
+def on_time(client: TestClient, cid: str, position: int) -> bool | None:
+    """Whether views.case_facts counts the case's reply on time, once it saw `position`."""
+    services = client.app.state.services
+
+    async def fetch() -> bool | None:
+        async with services.pool.acquire() as conn:
+            for _ in range(100):
+                seen = await conn.fetchval(
+                    "SELECT position FROM views.tracking WHERE projection = 'case_facts'"
+                )
+                if seen >= position:
+                    break
+                await anyio.sleep(0.1)
+            return await conn.fetchval(
+                "SELECT on_time FROM views.case_facts WHERE case_id = $1 AND type = 'Replied'",
+                uuid.UUID(cid),
+            )
+
+    return client.blocking_portal.call(fetch)
+
+
 def write_2027(path: Path) -> Path:
     path.write_text(
         json.dumps(
@@ -212,6 +239,10 @@ def test_a_december_transfer_is_provisional_until_the_2027_file_recomputes_it(
     again = recompute(client, loaded_at)
     assert again == 0
     assert read(client, a)["version"] == versions[a] + 1
+    # A reply after the old due but by the new one is on time (the dashboard's facts).
+    clock.set(local(2027, 1, 11, 10))
+    reply = move(client, a, "reply", department_of(dept), {"answer": "已办结"}, status="replied")
+    assert on_time(client, a, reply["position"]) is True
     # New deadlines in 2027 now come from the file: not provisional.
     _, _, d_body = transferred(client, clock, local(2027, 1, 6, 11), 2, dept)
     assert d_body["due_provisional"] is False
