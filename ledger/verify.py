@@ -1,25 +1,39 @@
 """`oversight verify` against the database: everything recomputed, nothing trusted.
 
-In one read-only REPEATABLE READ snapshot it streams, with server-side cursors:
-the event store in notification order, the ledger's leaves, the seals and the stored
+In one read-only REPEATABLE READ snapshot it streams, with server-side cursors, the
+event store in notification order, the ledger's leaves, the seals and the stored
 nodes, and checks:
 
-1. each stored event against the ledger leaf with the same notification id: altered
-   (same case and version, other bytes), reordered (another case or version there),
-   removed (in the ledger, not in the store) or inserted (in the store among ledger
-   entries, not in the ledger); events after the ledger's last one are pending;
+1. the store against the ledger, **matched by content, not by place**: an event and a
+   leaf are the same when their leaf hashes are equal (the hash covers the case id, the
+   version, the topic and the stored bytes), and the same case and version with other
+   bytes is an *altered* event. What is left over is named once each: a leaf with no
+   event is *removed* (a run of them reaching the ledger's end is one *truncated*
+   line), an event with no leaf before the last matched one is *inserted*, and matched
+   events whose leaf positions do not increase in store order are *reordered*: the
+   fewest events whose moving explains the order (the heaviest increasing sequence of
+   matched runs, events matched in step weighing more than ones matched out of it).
+   One removed or inserted event therefore shifts nothing else: the events after it
+   are still matched to their own leaves. Events after the last matched one that the
+   ledger does not hold yet are pending. Notification ids are not in the leaf; events
+   whose ids differ from the ledger's are counted in a note (renumbered), not blamed;
 2. the tree recomputed from the store's events: its root at every signed head's size
    must be that head's root (this holds however the ledger tables were rewritten);
 3. every head's Ed25519 signature, and a consistency proof (from the stored nodes)
    between each pair of consecutive heads;
 4. the ledger's own tree: its nodes recomputed from its leaves, and its roots at the
    heads (a rewritten ledger is named as such);
-5. with the private key: each signed leaf's seal against the store's event at that
-   position, which names the event even when the ledger was rewritten to match it.
-   With only the public key, a mismatch is narrowed to the events between two heads.
+5. with the private key: each seal against the ledger's leaf with the seal's
+   notification id (`HMAC(position || notification id || leaf hash)`), so a leaf
+   rewritten to match a changed event names that event, a sealed leaf the ledger lost
+   is named from its seal, and a leaf slipped in among sealed ones is named too. With
+   only the public key a rewritten ledger is narrowed to the events between two heads.
 
-The report's first problem names the first event that was altered, removed, inserted
-or reordered: its leaf position, notification id, case id and version.
+Head-level failures are grouped: one line per kind, naming the heads' sizes. The
+report's first problem names the first tampered event (leaf position, notification
+id, case id and version where known); the same store gives the same problem lines with
+the public or the private key unless the ledger tables themselves were rewritten
+(which only the seals can pin to an event).
 
 Speed (docs/performance.md): one event, one leaf, one node and one seal at a time is
 the definition (`_Walk._step`), but it costs a dozen Python calls and objects per
@@ -33,6 +47,7 @@ hash is still computed here, from the bytes as stored.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import gc
 import hashlib
@@ -47,7 +62,7 @@ from uuid import UUID
 import asyncpg
 
 from ledger.heads import TreeHead
-from ledger.keys import LedgerKey, seal
+from ledger.keys import LedgerKey
 from ledger.merkle import (
     CompactRange,
     consistency_proof,
@@ -59,22 +74,24 @@ from ledger.merkle import (
 from projections.ledger import LedgerGap, all_heads, compute, fetch_nodes
 from projections.runner import EVENTS_TABLE
 
-EVENT_KINDS = ("altered", "reordered", "removed", "inserted")
+EVENT_KINDS = ("altered", "reordered", "removed", "inserted", "truncated")
 
 
 @dataclass
 class Problem:
     kind: str
     detail: str
-    position: int | None = None
+    position: int | None = None  # a leaf of the ledger (`in_store`: a place in the store)
     notification_id: int | None = None
     case_id: UUID | None = None
     version: int | None = None
+    sizes: tuple[int, ...] = ()  # the heads a head-level problem is about
+    in_store: bool = False
 
     def describe(self) -> str:
         where = []
         if self.position is not None:
-            where.append(f"leaf {self.position}")
+            where.append(f"{'store position' if self.in_store else 'leaf'} {self.position}")
         if self.notification_id is not None:
             where.append(f"notification {self.notification_id}")
         if self.case_id is not None:
@@ -91,26 +108,32 @@ class Report:
     sealed: int = 0
     pending: int = 0
     published: int = 0  # heads checked from outside the database
+    renumbered: int = 0  # matched events whose notification id is not the ledger's
     seals_checked: bool = False
     seconds: float = 0.0
-    problems: list[Problem] = field(default_factory=list)
-    _event_ids: set[int] = field(default_factory=set, repr=False)
+    problems: list[Problem] = field(default_factory=list)  # tampered: exit status 1
+    findings: list[Problem] = field(default_factory=list)  # unverified: exit status 2
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.findings
+
+    @property
+    def status(self) -> int:
+        """0 everything holds, 1 tampered, 2 unverified (nothing contradicts the store,
+        but part of it is under no signature that should be there)."""
+        return 1 if self.problems else 2 if self.findings else 0
 
     @property
     def first_event_problem(self) -> Problem | None:
         return next((p for p in self.problems if p.kind in EVENT_KINDS), None)
 
     def add(self, problem: Problem) -> None:
-        # One event-level problem per event (the leaf check and the seal may both see it).
-        if problem.kind in EVENT_KINDS and problem.notification_id is not None:
-            if problem.notification_id in self._event_ids:
-                return
-            self._event_ids.add(problem.notification_id)
         self.problems.append(problem)
+
+    def problem_lines(self) -> list[str]:
+        return [p.describe() for p in self.problems]
 
     def lines(self, limit: int = 20) -> list[str]:
         rate = self.events / self.seconds if self.seconds else 0.0
@@ -126,16 +149,21 @@ class Report:
                 "note: no private key given: seals were not checked; a rewritten ledger is "
                 "narrowed to the events between two heads"
             )
+        out += [f"note: {n}" for n in self.notes]
         if self.ok:
             out.append("OK: every event, leaf, node, head and signature holds")
             return out
         first = self.first_event_problem
         if first is not None:
             out.append(f"FIRST TAMPERED EVENT: {first.describe()}")
-        out.append(f"FAILED: {len(self.problems)} problem(s)")
-        out += ["  " + p.describe() for p in self.problems[:limit]]
-        if len(self.problems) > limit:
-            out.append(f"  ... and {len(self.problems) - limit} more")
+        if self.problems:
+            out.append(f"FAILED (tampered): {len(self.problems)} problem(s)")
+            out += ["  " + p.describe() for p in self.problems[:limit]]
+            if len(self.problems) > limit:
+                out.append(f"  ... and {len(self.problems) - limit} more")
+        if self.findings:
+            out.append(f"UNVERIFIED: {len(self.findings)} finding(s)")
+            out += ["  " + p.describe() for p in self.findings[:limit]]
         return out
 
 
@@ -256,8 +284,8 @@ async def verify_database(
                 await walk.run()
         finally:
             await walk.close()
-        await _check_heads(conn, key, heads, walk.store_roots, walk.ledger_roots, report)
-        _check_published(key, published, heads, walk.store_roots, report)
+        await walk.finish()
+        await _check_heads(conn, key, heads, published, walk, report)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -277,17 +305,54 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-class _Walk:
-    """One pass over the store and the ledger, merged by notification id.
+@dataclass(slots=True)
+class _Event:
+    """A stored event: its place in the store (0-based, notification order)."""
 
-    `_step` takes one event and/or one leaf and says everything wrong with them: it is
-    the definition of what verify reports. Most of a store is honest, and checking it
-    row by row costs Python objects and calls per event, so `_bulk` first tries to
-    certify a whole chunk at once (same notification ids, equal leaves, the expected
-    nodes and seals) with list comparisons and tight hashing loops. It only ever
-    commits a chunk in which `_step` would have found nothing, leaving exactly the state
-    `_step` would have left; any doubt and the chunk goes row by row, so the problems
-    reported, and their order, are `_step`'s alone.
+    index: int
+    notification_id: int
+    case_id: UUID
+    version: int
+    leaf: bytes
+
+    @property
+    def key(self) -> tuple[UUID, int]:
+        return (self.case_id, self.version)
+
+
+@dataclass(slots=True)
+class _Leaf:
+    """A ledger leaf as the ledger table records it."""
+
+    position: int
+    notification_id: int
+    case_id: UUID
+    version: int
+    leaf: bytes
+
+    @property
+    def key(self) -> tuple[UUID, int]:
+        return (self.case_id, self.version)
+
+
+# Weights of a matched event in the heaviest increasing sequence: events matched in
+# step with their leaf are kept in preference to ones matched out of step.
+_IN_STEP, _OUT_OF_STEP = 3, 2
+
+
+class _Walk:
+    """One pass over the store and the ledger, each in its own order, matched by content.
+
+    `_step` takes the next event and/or leaf: equal leaf hashes match in step; else an
+    event (a leaf) whose hash is among the leaves (events) set aside matches that one;
+    else both are set aside, paired at once as *altered* when they (or one set aside
+    before) are the same case and version. `finish` names what is left. It is the
+    definition of what verify reports. Most of a store is honest, and checking it row by
+    row costs Python objects and calls per event, so `_bulk` first tries to certify a
+    whole chunk at once (equal leaf hashes all along, the expected nodes and seals):
+    exactly the in-step matches `_step` would make, in list comparisons and tight
+    hashing loops. Any doubt and the chunk goes row by row, so the problems reported
+    are `_step`'s alone.
     """
 
     # Columns: the events' first four are what `event_leaf_hashes` reads.
@@ -299,7 +364,7 @@ class _Walk:
         "SELECT position, notification_id, originator_id, originator_version, leaf_hash "
         "FROM views.ledger_leaves ORDER BY position"
     )
-    SEALS = "SELECT position, seal FROM views.ledger_seals ORDER BY position"
+    SEALS = "SELECT position, notification_id, seal FROM views.ledger_seals ORDER BY position"
     # Perfect nodes in the order appending leaves completes them.
     NODES = (
         "SELECT level, node_index, hash FROM views.ledger_nodes "
@@ -317,8 +382,8 @@ class _Walk:
     ) -> None:
         self.conn, self.report, self.batch, self.progress = conn, report, batch, progress
         self.head_sizes = frozenset(h.size for h in heads)
-        self.seal_key = key.seal_key
-        self.sealer = _Sealer(self.seal_key) if self.seal_key is not None else None
+        seal_key = key.seal_key
+        self.sealer = _Sealer(seal_key) if seal_key is not None else None
         lock = asyncio.Lock()
         self.events = _Stream(conn, self.EVENTS, batch, lock)
         self.leaves = _Stream(conn, self.LEAVES, batch, lock)
@@ -329,17 +394,39 @@ class _Walk:
         self.store_roots: dict[int, bytes] = {}
         self.ledger_roots: dict[int, bytes] = {}
         self.node_problems = 0
-        self.last_ledger_nid: int | None = None
+        self.ledger_problems: list[Problem] = []
         # The two trees have had the same leaves so far (the bulk path builds one for
         # both); appending the same leaves to two different trees never rejoins them.
         self.in_step = True
+        # Set aside, not matched yet: by leaf hash and by (case id, version).
+        self.events_by_leaf: dict[bytes, _Event] = {}
+        self.events_by_key: dict[tuple[UUID, int], _Event] = {}
+        self.leaves_by_leaf: dict[bytes, _Leaf] = {}
+        self.leaves_by_key: dict[tuple[UUID, int], _Leaf] = {}
+        self.duplicate_leaves: list[_Leaf] = []
+        self.unmatched_after_ledger: list[_Event] = []  # read after the ledger's last leaf
+        # Matched: runs [store index, leaf position, length, weight] consecutive in both;
+        # matches made out of step kept whole (to name them if they were moved).
+        self.runs: list[list[int]] = []
+        self.out_of_step: dict[int, tuple[_Event, _Leaf]] = {}
+        self.altered: list[tuple[_Event, _Leaf]] = []
+        self.last_matched_event = -1
+        self.last_matched_leaf = -1
+        self.first_renumbered: tuple[int, int] | None = None
+        # Seals (with the private key): leaves not as sealed, sealed leaves the ledger
+        # lost, leaves among sealed ones that carry no seal.
+        self.seal_failures: dict[int, tuple[int, _Leaf]] = {}
+        self.sealed_missing: list[tuple[int, int]] = []
+        self.unsealed: list[_Leaf] = []
 
     async def run(self) -> None:
         report = self.report
-        self.last_ledger_nid = await self.conn.fetchval(
-            "SELECT max(notification_id) FROM views.ledger_leaves"
-        )
-        for stream in (self.events, self.leaves, self.nodes, self.seals):
+        streams = [self.events, self.leaves, self.nodes]
+        if self.sealer is not None:
+            streams.append(self.seals)
+        else:  # nothing to check them with: only counted
+            report.sealed = await self.conn.fetchval("SELECT count(*) FROM views.ledger_seals")
+        for stream in streams:
             stream.read_ahead()
         reported = 0
         row_by_row = 0  # after a chunk the bulk path refused: its rows, one at a time
@@ -355,10 +442,17 @@ class _Walk:
                 reported = report.events
         if self.progress is not None:
             self.progress(report.events - reported)
+        if self.sealer is not None:
+            while (s := await self.seals.next()) is not None:  # sealed, the ledger has no more
+                self.sealed_missing.append((s["position"], s["notification_id"]))
         if self.node_problems > 3:
-            report.add(Problem("ledger-node", f"{self.node_problems - 3} more stored nodes differ"))
+            self.ledger_problems.append(
+                Problem("ledger-node", f"{self.node_problems - 3} more stored nodes differ")
+            )
         if await self.nodes.next() is not None:
-            report.add(Problem("ledger-node", "the ledger stores nodes beyond its leaves"))
+            self.ledger_problems.append(
+                Problem("ledger-node", "the ledger stores nodes beyond its leaves")
+            )
 
     async def close(self) -> None:
         for stream in (self.events, self.leaves, self.seals, self.nodes):
@@ -379,9 +473,6 @@ class _Walk:
         # Leaf positions are unique and ordered: first and last pin the whole run.
         if leaves[0][0] != start or leaves[-1][0] != start + n - 1:
             return False
-        notification_ids = [e[4] for e in events]
-        if notification_ids != [lf[1] for lf in leaves]:
-            return False
         await asyncio.sleep(0)  # let a queued fetch send its query: the server works meanwhile
         hashes = event_leaf_hashes(events)
         if hashes != [lf[4] for lf in leaves]:
@@ -397,20 +488,32 @@ class _Walk:
         m = len(completed)
         if await self.nodes.fill(m) < m or self.nodes.window(m) != completed:
             return False
-        # Seals are by the store's position (the ledger's, unless the two parted).
-        first, end = self.store_tree.size, self.store_tree.size + n
         sealed = 0
         sealer = self.sealer
-        for position, value in self.seals.window(await self.seals.fill(n + 1)):
-            if position >= end:
-                break
-            if position < first:  # a seal below every event: `_step` skips it
+        if sealer is not None:
+            # Each leaf's seal at its own position, with its notification id; where the
+            # seals end inside the chunk, no seal may follow (`_step` names such leaves).
+            available = await self.seals.fill(n + 1)
+            for position, notification_id, value in self.seals.window(available):
+                if position >= start + n:
+                    break
+                if (
+                    position != start + sealed
+                    or notification_id != leaves[sealed][1]
+                    or sealer(position, notification_id, hashes[sealed]) != value
+                ):
+                    return False
+                sealed += 1
+            if sealed < n and available > sealed:
                 return False
-            i = position - first
-            if sealer is not None and sealer(position, notification_ids[i], hashes[i]) != value:
-                return False
-            sealed += 1
         # Clean: exactly what `_step` would have done, n times over.
+        event_ids = [e[4] for e in events]
+        leaf_ids = [lf[1] for lf in leaves]
+        if event_ids != leaf_ids:
+            for i, (a, b) in enumerate(zip(event_ids, leaf_ids, strict=True)):
+                if a != b:
+                    self._renumbered(a, start + i)
+        self._matched_run(self.report.events, start, n, _IN_STEP * n)
         self.events.advance(n)
         self.leaves.advance(n)
         self.nodes.advance(m)
@@ -424,119 +527,139 @@ class _Walk:
         return True
 
     async def _step(self) -> bool:
-        """The next event and/or leaf, checked one by one; False when both are done."""
-        report = self.report
+        """The next event and/or leaf, matched one by one; False when both are done."""
         e = await self.events.peek()
         lf = await self.leaves.peek()
         if e is None and lf is None:
             return False
-        if lf is None or (e is not None and e["notification_id"] < lf["notification_id"]):
-            assert e is not None
-            leaf = event_leaf_hash(
-                e["originator_id"], e["originator_version"], e["topic"], e["state"]
+        event = leaf = None
+        if e is not None:
+            event = _Event(
+                self.report.events,
+                e["notification_id"],
+                e["originator_id"],
+                e["originator_version"],
+                event_leaf_hash(
+                    e["originator_id"], e["originator_version"], e["topic"], e["state"]
+                ),
             )
-            if self.last_ledger_nid is None or e["notification_id"] > self.last_ledger_nid:
-                report.pending += 1
-            else:
-                report.add(
-                    Problem(
-                        "inserted",
-                        "this event is in the store but not in the ledger",
-                        self.store_tree.size,
-                        e["notification_id"],
-                        e["originator_id"],
-                        e["originator_version"],
-                    )
-                )
-            await self._feed_store(e, leaf)
-            report.events += 1
-            self.events.advance(1)
-        elif e is None or lf["notification_id"] < e["notification_id"]:
-            report.add(
-                Problem(
-                    "removed",
-                    "the ledger recorded this event; the store no longer has it",
-                    lf["position"],
-                    lf["notification_id"],
-                    lf["originator_id"],
-                    lf["originator_version"],
-                )
-            )
-            await self._feed_ledger(lf)
-            report.leaves += 1
-            self.leaves.advance(1)
+        if lf is not None:
+            leaf = _Leaf(*lf.values())
+        if event is not None and leaf is not None and event.leaf == leaf.leaf:
+            self._take_event(event)
+            await self._take_leaf(leaf)
+            self._match(event, leaf, in_step=True)
+        elif event is not None and (kept := self._unset_leaf(event.leaf)) is not None:
+            self._take_event(event)
+            self._match(event, kept, in_step=False)
+        elif leaf is not None and (found := self._unset_event(leaf.leaf)) is not None:
+            await self._take_leaf(leaf)
+            self._match(found, leaf, in_step=False)
         else:
-            leaf = event_leaf_hash(
-                e["originator_id"], e["originator_version"], e["topic"], e["state"]
-            )
-            if leaf != lf["leaf_hash"]:
-                same = (e["originator_id"], e["originator_version"]) == (
-                    lf["originator_id"],
-                    lf["originator_version"],
-                )
-                report.add(
-                    Problem(
-                        "altered" if same else "reordered",
-                        "its stored bytes no longer hash to the ledger's leaf"
-                        if same
-                        else f"the ledger recorded case {lf['originator_id']} version "
-                        f"{lf['originator_version']} here",
-                        lf["position"],
-                        e["notification_id"],
-                        e["originator_id"],
-                        e["originator_version"],
-                    )
-                )
-            await self._feed_store(e, leaf)
-            await self._feed_ledger(lf)
-            report.events += 1
-            report.leaves += 1
-            self.events.advance(1)
-            self.leaves.advance(1)
+            if event is not None:
+                self._take_event(event)
+            if leaf is not None:
+                await self._take_leaf(leaf)
+            if event is not None and leaf is not None and event.key == leaf.key:
+                self._alter(event, leaf)
+            else:
+                if event is not None:
+                    self._set_event_aside(event, ledger_done=leaf is None)
+                if leaf is not None:
+                    self._set_leaf_aside(leaf)
         self.in_step = (
             self.store_tree.size == self.ledger_tree.size
             and self.store_tree.frontier == self.ledger_tree.frontier
         )
         return True
 
-    async def _feed_store(self, e: asyncpg.Record, leaf: bytes) -> None:
-        position = self.store_tree.size
-        self.store_tree.append(leaf)
+    # --- matching ---------------------------------------------------------------------
+
+    def _unset_leaf(self, leaf_hash: bytes) -> _Leaf | None:
+        leaf = self.leaves_by_leaf.pop(leaf_hash, None)
+        if leaf is not None:
+            self.leaves_by_key.pop(leaf.key, None)
+        return leaf
+
+    def _unset_event(self, leaf_hash: bytes) -> _Event | None:
+        event = self.events_by_leaf.pop(leaf_hash, None)
+        if event is not None:
+            self.events_by_key.pop(event.key, None)
+        return event
+
+    def _set_event_aside(self, event: _Event, *, ledger_done: bool) -> None:
+        leaf = self.leaves_by_key.pop(event.key, None)
+        if leaf is not None:
+            del self.leaves_by_leaf[leaf.leaf]
+            self._alter(event, leaf)
+        elif ledger_done:
+            # No leaf is left to come: matched never, inserted if a later event matches.
+            if self.leaves_by_leaf:
+                self.unmatched_after_ledger.append(event)
+            else:
+                self.report.pending += 1
+        else:
+            self.events_by_leaf[event.leaf] = event
+            self.events_by_key[event.key] = event
+
+    def _set_leaf_aside(self, leaf: _Leaf) -> None:
+        event = self.events_by_key.pop(leaf.key, None)
+        if event is not None:
+            del self.events_by_leaf[event.leaf]
+            self._alter(event, leaf)
+        elif leaf.leaf in self.leaves_by_leaf or leaf.key in self.leaves_by_key:
+            self.duplicate_leaves.append(leaf)
+        else:
+            self.leaves_by_leaf[leaf.leaf] = leaf
+            self.leaves_by_key[leaf.key] = leaf
+
+    def _matched_run(self, index: int, position: int, length: int, weight: int) -> None:
+        last = self.runs[-1] if self.runs else None
+        if last is not None and index == last[0] + last[2] and position == last[1] + last[2]:
+            last[2] += length
+            last[3] += weight
+        else:
+            self.runs.append([index, position, length, weight])
+        self.last_matched_event = max(self.last_matched_event, index + length - 1)
+        self.last_matched_leaf = max(self.last_matched_leaf, position + length - 1)
+
+    def _match(self, event: _Event, leaf: _Leaf, *, in_step: bool) -> None:
+        self._matched_run(event.index, leaf.position, 1, _IN_STEP if in_step else _OUT_OF_STEP)
+        if not in_step:
+            self.out_of_step[leaf.position] = (event, leaf)
+        if event.notification_id != leaf.notification_id:
+            self._renumbered(event.notification_id, leaf.position)
+
+    def _alter(self, event: _Event, leaf: _Leaf) -> None:
+        self.altered.append((event, leaf))
+        self.last_matched_event = max(self.last_matched_event, event.index)
+        self.last_matched_leaf = max(self.last_matched_leaf, leaf.position)
+
+    def _renumbered(self, notification_id: int, position: int) -> None:
+        self.report.renumbered += 1
+        if self.first_renumbered is None:
+            self.first_renumbered = (position, notification_id)
+
+    # --- the trees, nodes and seals -----------------------------------------------------
+
+    def _take_event(self, event: _Event) -> None:
+        self.store_tree.append(event.leaf)
         if self.store_tree.size in self.head_sizes:
             self.store_roots[self.store_tree.size] = self.store_tree.root()
-        next_seal = await self.seals.peek()
-        while next_seal is not None and next_seal["position"] < position:
-            self.seals.advance(1)
-            next_seal = await self.seals.peek()
-        if next_seal is not None and next_seal["position"] == position:
-            self.report.sealed += 1
-            if self.seal_key is not None:
-                expected = seal(self.seal_key, position, e["notification_id"], leaf)
-                if expected != next_seal["seal"]:
-                    self.report.add(
-                        Problem(
-                            "altered",
-                            "this event is not the one sealed at this position when its head "
-                            "was signed (the ledger tables were rewritten to match it)",
-                            position,
-                            e["notification_id"],
-                            e["originator_id"],
-                            e["originator_version"],
-                        )
-                    )
-            self.seals.advance(1)
+        self.report.events += 1
+        self.events.advance(1)
 
-    async def _feed_ledger(self, row: asyncpg.Record) -> None:
+    async def _take_leaf(self, leaf: _Leaf) -> None:
         tree = self.ledger_tree
-        if row["position"] != tree.size:
-            self.report.add(
+        if leaf.position != tree.size:
+            self.ledger_problems.append(
                 Problem(
                     "ledger-gap",
-                    f"the ledger's leaves jump from {tree.size} to {row['position']}",
-                    row["position"],
+                    f"the ledger's leaves jump from {tree.size} to {leaf.position}",
+                    leaf.position,
                 )
             )
-        for level, index, h in tree.append(row["leaf_hash"]):
+        for level, index, h in tree.append(leaf.leaf):
             stored = await self.nodes.next()
             if stored is None or (stored["level"], stored["node_index"], stored["hash"]) != (
                 level,
@@ -545,7 +668,7 @@ class _Walk:
             ):
                 self.node_problems += 1
                 if self.node_problems <= 3:
-                    self.report.add(
+                    self.ledger_problems.append(
                         Problem(
                             "ledger-node",
                             f"stored node (level {level}, index {index}) does not match the "
@@ -555,109 +678,423 @@ class _Walk:
                     )
         if tree.size in self.head_sizes:
             self.ledger_roots[tree.size] = tree.root()
+        if self.sealer is not None:
+            await self._check_seal(leaf)
+        self.report.leaves += 1
+        self.leaves.advance(1)
+
+    async def _check_seal(self, leaf: _Leaf) -> None:
+        """The seals and the leaves, merged by notification id (a seal binds its position,
+        its notification id and the leaf hash sealed)."""
+        sealer = self.sealer
+        assert sealer is not None
+        while (s := await self.seals.peek()) is not None:
+            position, notification_id, value = s["position"], s["notification_id"], s["seal"]
+            holds = sealer(position, notification_id, leaf.leaf) == value
+            if notification_id == leaf.notification_id or holds:
+                if not holds:
+                    self.seal_failures[leaf.position] = (position, leaf)
+                self.report.sealed += 1
+                self.seals.advance(1)
+                return
+            if notification_id < leaf.notification_id:
+                self.sealed_missing.append((position, notification_id))
+                self.seals.advance(1)
+                continue
+            self.unsealed.append(leaf)  # sealed leaves come after it: it never was
+            return
+
+    # --- what is left -------------------------------------------------------------------
+
+    async def finish(self) -> None:
+        """Name every anomaly once, in store order, ahead of the ledger's own problems."""
+        report = self.report
+        found: list[Problem] = []
+        named: set[int] = set()  # leaf positions already named
+        for event, leaf in self.altered:
+            found.append(
+                Problem(
+                    "altered",
+                    "its stored bytes no longer hash to the ledger's leaf",
+                    leaf.position,
+                    event.notification_id,
+                    event.case_id,
+                    event.version,
+                )
+            )
+            named.add(leaf.position)
+        for problem in await self._reordered():
+            found.append(problem)
+            named.add(problem.position or 0)
+        left = sorted([*self.leaves_by_leaf.values(), *self.duplicate_leaves], key=_position)
+        tail = [lf for lf in left if lf.position > self.last_matched_leaf]
+        for leaf in left[: len(left) - len(tail)] if len(tail) > 1 else left:
+            found.append(
+                Problem(
+                    "removed",
+                    "the ledger recorded this event; the store no longer has it",
+                    leaf.position,
+                    leaf.notification_id,
+                    leaf.case_id,
+                    leaf.version,
+                )
+            )
+        if len(tail) > 1:
+            found.append(_truncated(tail[0], tail[-1], len(tail)))
+        named.update(lf.position for lf in left)
+        unmatched = sorted(
+            [*self.events_by_leaf.values(), *self.unmatched_after_ledger], key=_index
+        )
+        for event in unmatched:
+            if event.index < self.last_matched_event:
+                found.append(
+                    Problem(
+                        "inserted",
+                        "this event is in the store but not in the ledger",
+                        event.index,
+                        event.notification_id,
+                        event.case_id,
+                        event.version,
+                        in_store=True,
+                    )
+                )
+            else:
+                report.pending += 1
+        found += self._seal_problems(named)
+        found.sort(key=lambda p: (p.position if p.position is not None else -1, p.kind))
+        report.problems[:0] = [*found, *self.ledger_problems]
+        if report.renumbered and self.first_renumbered is not None:
+            position, notification_id = self.first_renumbered
+            report.notes.append(
+                f"{report.renumbered} events carry another notification id than the ledger "
+                f"recorded (the first: leaf {position}, now notification {notification_id}); "
+                "notification ids are not in the leaves, so this alone changes nothing signed"
+            )
+
+    def _seal_problems(self, named: set[int]) -> list[Problem]:
+        found = []
+        for position, (sealed_at, leaf) in sorted(self.seal_failures.items()):
+            if position in named:
+                continue
+            found.append(
+                Problem(
+                    "altered",
+                    f"this event is not the one sealed at leaf {sealed_at} when its head was "
+                    "signed (the ledger tables were rewritten to match it)",
+                    position,
+                    leaf.notification_id,
+                    leaf.case_id,
+                    leaf.version,
+                )
+            )
+        missing = sorted(self.sealed_missing)
+        trailing = [m for m in missing if m[0] > self.last_matched_leaf]
+        if len(trailing) > 1:
+            missing = missing[: len(missing) - len(trailing)]
+            found.append(
+                Problem(
+                    "truncated",
+                    f"the ledger's leaves {trailing[0][0]}..{trailing[-1][0]} "
+                    f"({len(trailing)} events, notifications {trailing[0][1]} to "
+                    f"{trailing[-1][1]}) were sealed when their heads were signed; neither "
+                    "the ledger nor the store has them any more",
+                    trailing[0][0],
+                    trailing[0][1],
+                )
+            )
+        for position, notification_id in missing:
+            found.append(
+                Problem(
+                    "removed",
+                    "sealed at this leaf when its head was signed; neither the ledger nor "
+                    "the store has it any more (the ledger tables were rewritten)",
+                    position,
+                    notification_id,
+                )
+            )
+        for leaf in self.unsealed:
+            if leaf.position in named:
+                continue
+            found.append(
+                Problem(
+                    "inserted",
+                    "this event lies among sealed leaves but carries no seal (the ledger "
+                    "tables were rewritten to take it in)",
+                    leaf.position,
+                    leaf.notification_id,
+                    leaf.case_id,
+                    leaf.version,
+                )
+            )
+        return found
+
+    async def _reordered(self) -> list[Problem]:
+        """The matched events outside the heaviest increasing sequence of leaf positions
+        (in store order): the fewest whose moving explains the order."""
+        runs: list[list[int]] = []
+        for run in sorted(self.runs):
+            last = runs[-1] if runs else None
+            if last is not None and run[0] == last[0] + last[2] and run[1] == last[1] + last[2]:
+                last[2] += run[2]
+                last[3] += run[3]
+            else:
+                runs.append(list(run))
+        if len(runs) < 2:
+            return []
+        kept = _heaviest_increasing(runs)
+        moved = [run for i, run in enumerate(runs) if i not in kept]
+        problems = []
+        for index, position, length, _ in moved:
+            named = [self.out_of_step.get(p) for p in range(position, position + length)]
+            if all(named):
+                rows = [
+                    (lf.position, e.notification_id, lf.case_id, lf.version, e.index)
+                    for e, lf in named  # type: ignore[misc]
+                ]
+            else:  # moved in step with its neighbours: named from the ledger and store
+                rows = [
+                    (r["position"], r["notification_id"], r["originator_id"],
+                     r["originator_version"], index + r["position"] - position)
+                    for r in await self.conn.fetch(
+                        "SELECT l.position, e.notification_id, l.originator_id, "
+                        f"l.originator_version FROM views.ledger_leaves l LEFT JOIN "
+                        f"{EVENTS_TABLE} e USING (originator_id, originator_version) "
+                        "WHERE l.position >= $1 AND l.position < $2 ORDER BY l.position",
+                        position,
+                        position + length,
+                    )
+                ]  # fmt: skip
+            for leaf_position, notification_id, case_id, version, store_index in rows:
+                problems.append(
+                    Problem(
+                        "reordered",
+                        f"the ledger recorded it at leaf {leaf_position}; the store now has "
+                        f"it at position {store_index}",
+                        leaf_position,
+                        notification_id,
+                        case_id,
+                        version,
+                    )
+                )
+        return problems
+
+
+def _position(leaf: _Leaf) -> int:
+    return leaf.position
+
+
+def _index(event: _Event) -> int:
+    return event.index
+
+
+def _truncated(first: _Leaf, last: _Leaf, count: int) -> Problem:
+    return Problem(
+        "truncated",
+        f"the store has lost the ledger's last {count} events (leaves {first.position}.."
+        f"{last.position}, notifications {first.notification_id} to {last.notification_id})",
+        first.position,
+        first.notification_id,
+        first.case_id,
+        first.version,
+    )
+
+
+def _heaviest_increasing(runs: list[list[int]]) -> set[int]:
+    """Indexes of the runs (in store order, each [index, position, length, weight]) that
+    make the heaviest sequence with increasing leaf positions. Runs never overlap in
+    positions, so a run is wholly before or after another: O(r log r) with a Fenwick
+    tree of best weights by last position."""
+    ends = sorted(run[1] + run[2] - 1 for run in runs)
+    rank = {end: i + 1 for i, end in enumerate(ends)}
+    size = len(ends)
+    tree: list[tuple[int, int]] = [(0, -1)] * (size + 1)  # (best weight, run index)
+
+    def best_before(position: int) -> tuple[int, int]:
+        i = bisect.bisect_left(ends, position)
+        best = (0, -1)
+        while i > 0:
+            best = max(best, tree[i])
+            i -= i & -i
+        return best
+
+    previous: list[int] = []
+    totals: list[int] = []
+    for n, (_, position, length, weight) in enumerate(runs):
+        before, via = best_before(position)
+        previous.append(via)
+        totals.append(before + weight)
+        i = rank[position + length - 1]
+        while i <= size:
+            tree[i] = max(tree[i], (totals[n], n))
+            i += i & -i
+    n = max(range(len(runs)), key=lambda k: (totals[k], -k))
+    kept = set()
+    while n >= 0:
+        kept.add(n)
+        n = previous[n]
+    return kept
+
+
+def _sizes(sizes: Sequence[int]) -> str:
+    if len(sizes) == 1:
+        return f"size {sizes[0]}"
+    if len(sizes) <= 4:
+        return "sizes " + ", ".join(str(s) for s in sizes)
+    return f"sizes {sizes[0]} to {sizes[-1]}"
+
+
+def _heads(sizes: Sequence[int]) -> str:
+    return f"{len(sizes)} signed head{'s' if len(sizes) != 1 else ''} ({_sizes(sizes)})"
 
 
 async def _check_heads(
     conn: asyncpg.Connection,
     key: LedgerKey,
     heads: list[TreeHead],
-    store_roots: dict[int, bytes],
-    ledger_roots: dict[int, bytes],
+    published: Sequence[TreeHead],
+    walk: _Walk,
     report: Report,
 ) -> None:
+    """Every head, the database's and the published ones: genuine, reproduced by the
+    store's events and by the ledger's leaves, consistent with the one before. Failures
+    are grouped, one line per kind."""
+    store_roots, ledger_roots = walk.store_roots, walk.ledger_roots
     proofs = await _consistency_proofs(conn, heads, ledger_roots)
+    wrong_key: list[int] = []
+    bad_signature: list[int] = []
+    out_of_time: list[int] = []
+    rewritten: list[int] = []
+    unproved: list[int] = []
+    gaps: list[str] = []
+    differs: dict[int, bool] = {}  # size -> published (the store no longer gives its root)
+    beyond: dict[int, bool] = {}  # size -> published (the store has fewer events)
+    holds: set[int] = set()
     previous: TreeHead | None = None
-    narrowed = False
     for head in heads:
         if head.key_id != key.key_id:
-            report.add(Problem("head-key", f"head {head.size} was signed by key {head.key_id}"))
+            wrong_key.append(head.size)
         elif not head.verify(key):
-            report.add(Problem("head-signature", f"head {head.size}: the signature is invalid"))
+            bad_signature.append(head.size)
         if previous is not None and head.timestamp < previous.timestamp:
-            report.add(
-                Problem("head-time", f"head {head.size} is dated before head {previous.size}")
-            )
-        store_root = store_roots.get(head.size)
-        if store_root is None:
-            report.add(
-                Problem(
-                    "head-beyond-store",
-                    f"head {head.size} was signed, but the store has only {report.events} events",
-                    report.events,
-                )
-            )
-        elif store_root != head.root:
-            report.add(
-                Problem(
-                    "head-root",
-                    f"the store's first {head.size} events do not hash to head {head.size}'s root",
-                )
-            )
-            if report.first_event_problem is None and not narrowed:
-                narrowed = True
-                await _narrow(conn, previous, head, report)
+            out_of_time.append(head.size)
+        _against_store(head, store_roots, differs, beyond, holds, published=False)
         ledger_root = ledger_roots.get(head.size)
         if ledger_root is not None and ledger_root != head.root:
-            report.add(
-                Problem(
-                    "ledger-rewritten",
-                    f"the ledger's first {head.size} leaves do not hash to head {head.size}'s "
-                    "root: the ledger tables were changed after it was signed",
-                )
-            )
+            rewritten.append(head.size)
         if previous is not None and ledger_root is not None:
             proof = proofs.get((previous.size, head.size)) if proofs is not None else None
-            await _check_consistency(conn, previous, head, report, proof)
+            gap = await _check_consistency(conn, previous, head, proof)
+            if gap is not None:
+                unproved.append(head.size)
+                if gap:
+                    gaps.append(gap)
         previous = head
-
-
-def _check_published(
-    key: LedgerKey,
-    published: Sequence[TreeHead],
-    heads: list[TreeHead],
-    store_roots: dict[int, bytes],
-    report: Report,
-) -> None:
-    """Every published head must be genuine and reproduced by the store as it is now,
-    and the database must still hold it as it was published."""
-    report.published = len(published)
     in_database = {h.size: h for h in heads}
+    forged: list[int] = []
+    missing: list[int] = []
+    replaced: list[int] = []
     for head in published:
         if not head.verify(key):
-            report.add(
-                Problem("published-signature", f"published head {head.size}: not signed by the key")
-            )
+            forged.append(head.size)
             continue
-        store_root = store_roots.get(head.size)
-        if store_root is None:
-            report.add(
-                Problem(
-                    "published-beyond-store",
-                    f"head {head.size} was published, but the store has only {report.events} "
-                    "events: events were removed",
-                    report.events,
-                )
-            )
-        elif store_root != head.root:
-            report.add(
-                Problem(
-                    "published-root",
-                    f"the store's first {head.size} events do not hash to published head "
-                    f"{head.size}'s root: events were altered, removed or replaced",
-                )
-            )
+        _against_store(head, store_roots, differs, beyond, holds, published=True)
         kept = in_database.get(head.size)
         if kept is None:
-            report.add(
-                Problem("published-missing", f"published head {head.size} is not in the database")
-            )
+            missing.append(head.size)
         elif kept != head:
-            report.add(
-                Problem(
-                    "published-differs",
-                    f"the database's head {head.size} differs from the one published",
-                )
+            replaced.append(head.size)
+    add = report.add
+    if wrong_key:
+        add(Problem("head-key", f"{_heads(wrong_key)} signed by another key than {key.key_id}",
+                    sizes=tuple(wrong_key)))  # fmt: skip
+    if bad_signature:
+        add(Problem("head-signature", f"{_heads(bad_signature)}: the signature is invalid",
+                    sizes=tuple(bad_signature)))  # fmt: skip
+    if out_of_time:
+        add(Problem("head-time", f"{_heads(out_of_time)} dated before the head before it",
+                    sizes=tuple(out_of_time)))  # fmt: skip
+    if differs or beyond:
+        report.add(_store_against_heads(differs, beyond, report.events))
+    if differs and report.first_event_problem is None:
+        first = min(differs)
+        await _narrow(conn, max((s for s in holds if s < first), default=0), first, report)
+    if rewritten:
+        add(
+            Problem(
+                "ledger-rewritten",
+                f"the ledger's leaves do not hash to the roots of {_heads(rewritten)}: the "
+                "ledger tables were changed after they were signed",
+                sizes=tuple(rewritten),
             )
+        )
+    if unproved:
+        add(
+            Problem(
+                "consistency",
+                f"the ledger cannot prove that {_heads(unproved)} extend the head before each"
+                + (f" ({gaps[0]})" if gaps else ""),
+                sizes=tuple(unproved),
+            )
+        )
+    if forged:
+        add(Problem("published-signature",
+                    f"{_heads(forged)} in the published log: not signed by the key",
+                    sizes=tuple(forged)))  # fmt: skip
+    if missing:
+        add(Problem("published-missing",
+                    f"{_heads(missing)} published but no longer in the database",
+                    sizes=tuple(missing)))  # fmt: skip
+    if replaced:
+        add(Problem("published-differs",
+                    f"{_heads(replaced)}: the database's differ from the ones published",
+                    sizes=tuple(replaced)))  # fmt: skip
+    report.published = len(published)
+
+
+def _store_against_heads(differs: dict[int, bool], beyond: dict[int, bool], events: int) -> Problem:
+    """One line for every head the store no longer reproduces (its root differs, or it
+    covers more events than the store holds); `True` values were published."""
+
+    def published(group: dict[int, bool]) -> str:
+        count = sum(group.values())
+        return f", {count} of them published" if count else ""
+
+    parts = []
+    if differs:
+        sizes = sorted(differs)
+        parts.append(
+            f"the store's events no longer hash to the roots of {_heads(sizes)}"
+            + published(differs)
+        )
+    if beyond:
+        sizes = sorted(beyond)
+        parts.append(
+            f"{'and ' if differs else ''}{_heads(sizes)}{published(beyond)} "
+            f"{'cover' if len(sizes) > 1 else 'covers'} more events than the store's {events}"
+        )
+    return Problem(
+        "head-root" if differs else "head-beyond-store",
+        "; ".join(parts),
+        sizes=tuple(sorted([*differs, *beyond])),
+    )
+
+
+def _against_store(
+    head: TreeHead,
+    store_roots: dict[int, bytes],
+    differs: dict[int, bool],
+    beyond: dict[int, bool],
+    holds: set[int],
+    *,
+    published: bool,
+) -> None:
+    store_root = store_roots.get(head.size)
+    if store_root is None:
+        beyond[head.size] = beyond.get(head.size, False) or published
+    elif store_root != head.root:
+        differs[head.size] = differs.get(head.size, False) or published
+    else:
+        holds.add(head.size)
 
 
 async def _consistency_proofs(
@@ -695,40 +1132,36 @@ async def _check_consistency(
     conn: asyncpg.Connection,
     first: TreeHead,
     second: TreeHead,
-    report: Report,
     proof: list[bytes] | None = None,
-) -> None:
+) -> str | None:
+    """None when the stored nodes prove `second` extends `first`; else why not ("" when
+    the proof is simply wrong)."""
     if proof is None:
         try:
             proof = await compute(conn, lambda get: consistency_proof(first.size, second.size, get))
         except LedgerGap as e:
-            report.add(Problem("consistency", f"heads {first.size} -> {second.size}: {e}"))
-            return
+            return f"heads {first.size} -> {second.size}: {e}"
     if not verify_consistency(first.size, second.size, first.root, second.root, proof):
-        report.add(
-            Problem(
-                "consistency",
-                f"the ledger cannot prove head {second.size} extends head {first.size}",
-            )
-        )
+        return ""
+    return None
 
 
-async def _narrow(
-    conn: asyncpg.Connection, previous: TreeHead | None, head: TreeHead, report: Report
-) -> None:
-    """Without seals: the change lies between the last head that holds and this one."""
-    start = previous.size if previous is not None else 0
+async def _narrow(conn: asyncpg.Connection, start: int, end: int, report: Report) -> None:
+    """Without seals: the change lies between the last head that holds and the first
+    that does not (store positions, named by the store's notification ids)."""
     rows = await conn.fetch(
-        "SELECT position, notification_id FROM views.ledger_leaves "
-        "WHERE position IN ($1, $2) ORDER BY position",
+        f"(SELECT notification_id FROM {EVENTS_TABLE} ORDER BY notification_id "
+        "OFFSET $1 LIMIT 1) UNION ALL "
+        f"(SELECT notification_id FROM {EVENTS_TABLE} ORDER BY notification_id "
+        "OFFSET $2 LIMIT 1)",
         start,
-        head.size - 1,
+        end - 1,
     )
     span = " to ".join(f"notification {r['notification_id']}" for r in rows)
     report.add(
         Problem(
             "head-root",
-            f"an event among leaves {start}..{head.size - 1} ({span}) differs from what was "
+            f"an event among leaves {start}..{end - 1} ({span}) differs from what was "
             "signed; give the private key to name it",
         )
     )

@@ -5,8 +5,9 @@
     oversight verify --bundle case.json --key pub.key   one case, offline, no database
     oversight db-roles [--role NAME] [--apply]    SQL for an API role without UPDATE/DELETE
 
-Exit status of verify: 0 when everything holds, 1 when anything does not, 2 when it
-could not run (no key, no ledger).
+Exit status of verify: 0 when everything holds, 1 when the store or the ledger was
+tampered with, 2 when part of the store is unverified (under no signed head that should
+be there) or verify could not run (no key, no ledger).
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ async def _verify_database(
         await conn.close()
     for line in report.lines():
         print(line)
-    return 0 if report.ok else 1
+    return report.status
 
 
 def cmd_db_roles(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,7 +14,6 @@ import stat
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -40,159 +39,42 @@ from ledger.signer import LedgerMismatch, SigningPolicy, run_signer, sign_due
 from ledger.verify import Report, _Walk, verify_database
 from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
-from oversight.ledger_cli import cmd_verify
 from oversight.settings import Settings
 from projections.ledger import all_heads, compute, ledger_size
 from projections.runner import ProjectionRunner
 from tests.ledger_support import (
+    EVERY,
+    POLICY,
+    Base,
     as_superuser,
+    check_named,
+    check_names,
     copy_events,
+    event_at,
+    honest_store,
     many_stored_events,
     project,
-    run,
     sign,
+    store_copy,
     verify,
+    verify_cli,
+    verify_every_way,
     write_cases,
 )
 
 pytestmark = pytest.mark.integration
-
-EVERY = 50  # heads every 50 events in these stores
-POLICY = SigningPolicy(every_events=EVERY, every_seconds=3600)
-
-
-def _url(server_url: str, name: str) -> str:
-    return urlunsplit(urlsplit(server_url)._replace(path="/" + name))
-
-
-@dataclass
-class Base:
-    name: str
-    url: str
-    key: LedgerKey
-    key_path: Path
-    signed: int  # the last head's size
-    leaves: int
-    events: int
 
 
 @pytest.fixture(scope="module")
 def base(
     server_url: str, settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Base]:
-    name = "oversight_test_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = _url(server_url, name)
-    key_path = tmp_path_factory.mktemp("ledger") / "ledger-ed25519.key"
-    key = generate_key_file(key_path)
-    app = build_application(url, settings)
-    try:
-        write_cases(app, 40, seed=1)
-        with psycopg.connect(url, autocommit=True) as conn:  # a gap in notification ids
-            conn.execute("SELECT nextval('oversight_events_notification_id_seq')")
-        write_cases(app, 40, seed=2)
-        run(project(url))
-        heads = run(sign(url, key, POLICY, force=True))
-        write_cases(app, 3, seed=3)  # in the ledger, not yet under a signed head
-        run(project(url))
-        write_cases(app, 2, seed=4)  # not yet in the ledger
-    finally:
-        app.close()
-    with psycopg.connect(url) as conn:
-        events = conn.execute("SELECT count(*) FROM oversight_events").fetchone()[0]
-        leaves = conn.execute("SELECT count(*) FROM views.ledger_leaves").fetchone()[0]
-    yield Base(name, url, key, key_path, heads[-1].size, leaves, events)
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from honest_store(server_url, settings, tmp_path_factory)
 
 
 @pytest.fixture
 def store(base: Base, server_url: str) -> Iterator[str]:
-    """A copy of the honest store for one test."""
-    name = "oversight_test_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{base.name}"')
-    yield _url(server_url, name)
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def event_at(url: str, *, offset: int) -> dict:
-    """The stored event `offset` places into the notification log, with its leaf."""
-    with psycopg.connect(url, row_factory=psycopg.rows.dict_row) as conn:
-        row = conn.execute(
-            "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, "
-            "e.state, l.position FROM oversight_events e "
-            "JOIN views.ledger_leaves l USING (notification_id) "
-            "ORDER BY e.notification_id OFFSET %s LIMIT 1",
-            (offset,),
-        ).fetchone()
-    assert row is not None
-    return row
-
-
-def _facts(report: Report) -> tuple:
-    return (
-        report.events,
-        report.leaves,
-        report.heads,
-        report.signed,
-        report.sealed,
-        report.pending,
-        report.seals_checked,
-        report.problems,
-    )
-
-
-async def _row_by_row(self: _Walk) -> bool:
-    return False
-
-
-async def verify_every_way(url: str, key: LedgerKey) -> Report:
-    """`verify`, checked against itself. `_Walk._step` (row by row) defines what verify
-    reports; the bulk path only certifies clean chunks faster. So the report must be the
-    same, problem for problem and in the same order, with the bulk path switched off
-    and in chunks of 1, 3 and 8 rows (a tampered row then falls at the start, in the
-    middle or at the end of a chunk, after chunks certified in bulk)."""
-    report = await verify(url, key)
-    with mock.patch.object(_Walk, "_bulk", _row_by_row):
-        reference = await verify(url, key)
-    assert _facts(report) == _facts(reference), (report.lines(), reference.lines())
-    for batch in (1, 3, 8):
-        conn = await asyncpg.connect(asyncpg_dsn(url))
-        try:
-            chunked = await verify_database(conn, key, batch=batch)
-        finally:
-            await conn.close()
-        assert _facts(chunked) == _facts(reference), (batch, chunked.lines(), reference.lines())
-    return report
-
-
-async def check_named(store: str, key: LedgerKey, kind: str, event: dict) -> Report:
-    """Verify with the private key (seals checked) and with only the public key (the
-    ledger's leaves alone): both must name the event. Returns the first report."""
-    reports = [
-        await verify_every_way(store, key),
-        await verify_every_way(store, LedgerKey(public=key.public)),
-    ]
-    for report in reports:
-        check_names(report, kind, event)
-    return reports[0]
-
-
-def check_names(report: Report, kind: str, event: dict) -> None:
-    first = report.first_event_problem
-    assert not report.ok
-    assert first is not None, report.lines()
-    assert first.kind == kind, report.lines()
-    assert first.notification_id == event["notification_id"], report.lines()
-    assert first.case_id == event["originator_id"], report.lines()
-    assert first.version == event["originator_version"], report.lines()
-    assert first.position == event["position"], report.lines()
-    line = next(x for x in report.lines() if x.startswith("FIRST TAMPERED EVENT"))
-    assert str(event["notification_id"]) in line
-    assert str(event["originator_id"]) in line
+    yield from store_copy(base, server_url)
 
 
 # --- the honest store -------------------------------------------------------------------
@@ -260,9 +142,10 @@ async def test_after_an_altered_event_the_rest_is_still_certified_in_bulk(
         check_names(report, "altered", victim)
         # Chunk 8..15 holds the altered event: row by row; every other chunk in bulk.
         assert certified == [0, *range(16, base.leaves, 8)], (certified, base.leaves)
-        # Every head is past the altered event: the store's root differs at each.
+        # Every head is past the altered event: the store's root differs at each (one
+        # line naming them all).
         head_roots = [p for p in report.problems if p.kind == "head-root"]
-        assert len(head_roots) == report.heads, report.lines()
+        assert [len(p.sizes) for p in head_roots] == [report.heads], report.lines()
 
 
 async def test_heads_come_every_n_events_and_verify(base: Base) -> None:
@@ -441,18 +324,17 @@ async def test_two_swapped_events_are_named(store: str, base: Base) -> None:
     )
     for key in (base.key, LedgerKey(public=base.key.public)):
         report = await verify_every_way(store, key)
-        first_problem = report.first_event_problem
-        assert first_problem is not None, report.lines()
-        assert first_problem.kind == "reordered"
-        assert first_problem.notification_id == first["notification_id"]
-        assert first_problem.position == first["position"]
-        # The store now has the second event there; the ledger recorded the first.
-        assert first_problem.case_id == second["originator_id"]
-        assert str(first["originator_id"]) in first_problem.detail
-        assert [p.notification_id for p in report.problems if p.kind == "reordered"] == [
-            first["notification_id"],
-            second["notification_id"],
-        ]
+        # Matched by content, each event is named once, by its own case and version, at
+        # the leaf the ledger recorded it at; nothing between them is blamed.
+        reordered = [p for p in report.problems if p.kind == "reordered"]
+        assert [(p.position, p.notification_id, p.case_id, p.version) for p in reordered] == [
+            (first["position"], second["notification_id"], first["originator_id"],
+             first["originator_version"]),
+            (second["position"], first["notification_id"], second["originator_id"],
+             second["originator_version"]),
+        ], report.lines()  # fmt: skip
+        assert report.first_event_problem == reordered[0]
+        assert [p.kind for p in report.problems] == ["reordered", "reordered", "head-root"]
 
 
 async def test_a_truncated_tail_after_a_head_is_named(store: str, base: Base) -> None:
@@ -462,8 +344,11 @@ async def test_a_truncated_tail_after_a_head_is_named(store: str, base: Base) ->
         "DELETE FROM oversight_events WHERE notification_id >= %s",
         params=(victim["notification_id"],),
     )
-    report = await check_named(store, base.key, "removed", victim)
-    assert any(p.kind == "head-beyond-store" for p in report.problems), report.lines()
+    report = await check_named(store, base.key, "truncated", victim)
+    assert [p.kind for p in report.problems] == ["truncated", "head-beyond-store"]
+    assert f"the store has lost the ledger's last {base.leaves - victim['position']} events" in (
+        report.problems[0].detail
+    )
 
 
 async def test_an_inserted_event_is_named(store: str, base: Base) -> None:
@@ -569,40 +454,17 @@ async def test_a_forged_head_signature_is_caught(store: str, base: Base) -> None
 async def test_heads_from_another_key_are_caught(store: str, base: Base, tmp_path: Path) -> None:
     other = generate_key_file(tmp_path / "other.key")
     report = await verify_every_way(store, LedgerKey(public=other.public))
-    assert report.problems
-    assert {p.kind for p in report.problems} == {"head-key"}, report.lines()
-    assert len(report.problems) == report.heads
+    assert [p.kind for p in report.problems] == ["head-key"], report.lines()
+    assert len(report.problems[0].sizes) == report.heads
 
 
 # --- the command ------------------------------------------------------------------------
 
 
-def _verify_cli(
-    url: str,
-    key: Path | None,
-    settings: Settings,
-    capsys: pytest.CaptureFixture[str],
-    heads_log: Path | None = None,
-) -> tuple[int, str]:
-    from argparse import Namespace
-
-    local = Settings.from_env(
-        {
-            "DATABASE_URL": url,
-            "OVERSIGHT_VAR_DIR": str(settings.var_dir),
-            "OVERSIGHT_LEDGER_KEY": str(key) if key else "/nonexistent/ledger.key",
-            "OVERSIGHT_LEDGER_HEADS_LOG": str(heads_log) if heads_log else "off",
-        }
-    )
-    args = Namespace(key=None, bundle=None, batch=100, quiet=True, heads=None)
-    status = cmd_verify(args, local)
-    return status, capsys.readouterr().out
-
-
 def test_the_verify_command_exits_0_only_when_everything_holds(
     store: str, base: Base, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out = _verify_cli(store, base.key_path, settings, capsys)
+    status, out = verify_cli(store, base.key_path, settings, capsys)
     assert status == 0, out
     assert "OK" in out
     victim = event_at(store, offset=3)
@@ -611,11 +473,11 @@ def test_the_verify_command_exits_0_only_when_everything_holds(
         "UPDATE oversight_events SET topic = topic || 'x' WHERE notification_id = %s",
         params=(victim["notification_id"],),
     )
-    status, out = _verify_cli(store, base.key_path, settings, capsys)
+    status, out = verify_cli(store, base.key_path, settings, capsys)
     assert status == 1, out
     assert f"notification {victim['notification_id']}" in out
     assert str(victim["originator_id"]) in out
-    status, out = _verify_cli(store, None, settings, capsys)
+    status, out = verify_cli(store, None, settings, capsys)
     assert status == 2
 
 
@@ -648,7 +510,7 @@ async def test_published_heads_catch_a_database_rewritten_whole(
     finally:
         await conn.close()
     published = read_heads(log)
-    cli = partial(_verify_cli, store, base.key_path, settings, capsys, heads_log=log)
+    cli = partial(verify_cli, store, base.key_path, settings, capsys, heads_log=log)
     status, out = await asyncio.to_thread(cli)  # the command runs its own event loop
     assert status == 0 and f"{len(published)} published heads" in out, out
 
@@ -674,12 +536,14 @@ async def test_published_heads_catch_a_database_rewritten_whole(
         report = await verify_database(conn, base.key, published=published)
     finally:
         await conn.close()
-    kinds = {p.kind for p in report.problems}
-    assert "published-root" in kinds and "published-missing" in kinds, report.lines()
+    kinds = [p.kind for p in report.problems]
+    assert kinds == ["head-root", "head-root", "published-missing"], report.lines()
     # Every published head past the removed event fails; the ones before it still hold.
-    failing = {int(p.detail.split("head ")[1].split("'")[0]) for p in report.problems
-               if p.kind == "published-root"}  # fmt: skip
-    assert failing == {h.size for h in published if h.size > victim["position"]}
+    failing = {h.size for h in published if h.size > victim["position"]}
+    assert set(report.problems[0].sizes) == failing
+    assert f"{len(failing)} of them published" in report.problems[0].detail
+    assert "among leaves 0..49" in report.problems[1].detail  # no seal names it any more
+    assert set(report.problems[2].sizes) == {h.size for h in published}
 
 
 def test_an_unreadable_heads_log_stops_verify(
@@ -687,7 +551,7 @@ def test_an_unreadable_heads_log_stops_verify(
 ) -> None:
     log = tmp_path / "heads.jsonl"
     log.write_text('{"size": 1}\n')
-    status, _ = _verify_cli(store, base.key_path, settings, capsys, heads_log=log)
+    status, _ = verify_cli(store, base.key_path, settings, capsys, heads_log=log)
     assert status == 2
     with pytest.raises(ValueError, match=r"heads\.jsonl:1: tree_head\.timestamp"):
         read_heads(log)
