@@ -56,6 +56,7 @@ import struct
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -75,6 +76,10 @@ from projections.ledger import LedgerGap, all_heads, compute, fetch_nodes
 from projections.runner import EVENTS_TABLE
 
 EVENT_KINDS = ("altered", "reordered", "removed", "inserted", "truncated")
+# The signer's default interval (OVERSIGHT_LEDGER_HEAD_SECONDS) plus slack for its poll
+# and a signing pass: an honest running signer covers every event within this.
+DEFAULT_OVERDUE_SECONDS = 60.0 + 10.0
+_EVENT_TIMES = EVENTS_TABLE.removesuffix("_events") + "_event_times"
 
 
 @dataclass
@@ -267,10 +272,17 @@ async def verify_database(
     batch: int = 5000,
     progress: Callable[[int], Any] | None = None,
     published: Sequence[TreeHead] = (),
+    overdue_seconds: float = DEFAULT_OVERDUE_SECONDS,
+    now: datetime | None = None,
 ) -> Report:
     """Check the store against its ledger and signed heads, and against `published`:
     heads kept outside the database (ledger/published.py), which a rewrite of the whole
-    database cannot change."""
+    database cannot change.
+
+    Events under no signed head whose first one has waited longer than `overdue_seconds`
+    (the signing interval plus slack) since the ledger took it in, and seals beyond the
+    last head, are findings: the store is then *unverified* (status 2), not proved. `now`
+    (default: the database's clock) is when verify looks."""
     started = time.perf_counter()
     batch = max(1, batch)
     report = Report(seals_checked=key.seal_key is not None)
@@ -286,6 +298,7 @@ async def verify_database(
             await walk.close()
         await walk.finish()
         await _check_heads(conn, key, heads, published, walk, report)
+        await _check_coverage(conn, key, heads, published, report, overdue_seconds, now)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -1165,3 +1178,91 @@ async def _narrow(conn: asyncpg.Connection, start: int, end: int, report: Report
             "signed; give the private key to name it",
         )
     )
+
+
+async def _check_coverage(
+    conn: asyncpg.Connection,
+    key: LedgerKey,
+    heads: list[TreeHead],
+    published: Sequence[TreeHead],
+    report: Report,
+    overdue_seconds: float,
+    now: datetime | None,
+) -> None:
+    """What no signature covers. An honest signer signs a head within the signing
+    interval of a leaf reaching the ledger, and seals leaves only with a head: events
+    under no head for longer, or seals past the last head, mean the heads were removed
+    (or nothing signs). Nothing contradicts such a store, but nothing proves it."""
+    covered = max([h.size for h in heads] + [h.size for h in published if h.verify(key)], default=0)
+    if report.events > covered:
+        row = await conn.fetchrow(
+            "SELECT e.notification_id, e.originator_id, e.originator_version, "
+            "(SELECT a.recorded_at FROM views.ledger_arrivals a "
+            " WHERE a.first_position <= l.position "
+            " ORDER BY a.first_position DESC LIMIT 1) AS recorded_at, "
+            "t.at, coalesce($2::timestamptz, now()) AS now, "
+            "(SELECT updated_at FROM views.tracking WHERE projection = 'ledger') AS advanced "
+            "FROM "
+            f"(SELECT * FROM {EVENTS_TABLE} ORDER BY notification_id OFFSET $1 LIMIT 1) e "
+            "LEFT JOIN views.ledger_leaves l ON l.notification_id = e.notification_id "
+            f"LEFT JOIN {_EVENT_TIMES} t ON (t.originator_id, t.originator_version) "
+            "= (e.originator_id, e.originator_version)",
+            covered,
+            now,
+        )
+        if row is not None:
+            # In the ledger: since it took the leaf in. Not yet: since the later of the
+            # event's own time and the ledger's last step (a backdated event is not old
+            # until the ledger stood still with it waiting).
+            since = row["recorded_at"] or max(
+                (t for t in (row["at"], row["advanced"]) if t is not None), default=None
+            )
+            waited = (row["now"] - since).total_seconds() if since is not None else None
+            if waited is None or waited > overdue_seconds:
+                count = report.events - covered
+                report.findings.append(
+                    Problem(
+                        "unsigned",
+                        f"{count} event{'s' if count > 1 else ''} from here on "
+                        f"{'are' if count > 1 else 'is'} under no signed head, and the first "
+                        + (
+                            f"has waited {_duration(waited)}"
+                            if waited is not None
+                            else "was stored at an unknown time"
+                        )
+                        + f", longer than the signing interval allows ({overdue_seconds:g} s): "
+                        "the heads were removed, or no process signs with the key",
+                        covered,
+                        row["notification_id"],
+                        row["originator_id"],
+                        row["originator_version"],
+                        in_store=True,
+                    )
+                )
+    last = heads[-1].size if heads else 0
+    beyond = await conn.fetchrow(
+        "SELECT count(*) AS n, min(position) AS first, max(position) AS last "
+        "FROM views.ledger_seals WHERE position >= $1",
+        last,
+    )
+    if beyond["n"]:
+        report.findings.append(
+            Problem(
+                "sealed-unsigned",
+                f"{beyond['n']} seal{'s' if beyond['n'] > 1 else ''} (leaves {beyond['first']}.."
+                f"{beyond['last']}) lie beyond the last signed head "
+                f"({f'size {last}' if heads else 'there is none'}): seals are made only with "
+                "a head, so heads were removed",
+                sizes=(last,) if heads else (),
+            )
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"

@@ -94,7 +94,15 @@ async def _verify_database(
         total = await conn.fetchval("SELECT count(*) FROM oversight_events")
         with tqdm(total=total, unit="event", desc="verifying", disable=quiet or None) as bar:
             report = await verify_database(
-                conn, key, batch=batch, progress=bar.update, published=published
+                conn,
+                key,
+                batch=batch,
+                progress=bar.update,
+                published=published,
+                # An honest signer covers every event within its interval and one poll.
+                overdue_seconds=settings.ledger_head_seconds
+                + settings.projection_poll_seconds
+                + 10,
             )
     finally:
         await conn.close()

@@ -9,10 +9,15 @@ Tables (schema `views`):
   (level 0 are the leaves), so a root or proof of any size is O(log n) lookups.
 - `ledger_heads(size, root, signed_at, timestamp_ms, signature, key_id)`: signed tree
   heads (ledger/signer.py), and `ledger_seals(position, notification_id, seal)`.
+- `ledger_arrivals(first_position, recorded_at)`: when each batch of leaves reached the
+  ledger (the database's clock), from its first leaf on: how long a leaf has waited
+  for a signed head (`oversight verify`).
 
 Leaves and nodes are derived from the store and are rebuilt like any view. Heads and
 seals are evidence made with the key: they are NOT in `tables`, so a rebuild (or a
-version bump) never drops them, and the rebuilt tree is checked against them.
+version bump) never drops them, and the rebuilt tree is checked against them. Arrival
+times are not in `tables` either: a rebuild gives the same leaves and nodes, row for
+row, and the first arrival of a position is kept.
 
 Appending keeps the tree's right edge (a `CompactRange`, at most 64 hashes) loaded from
 the stored nodes, so a batch costs O(batch + log n), never a pass over the whole tree.
@@ -64,6 +69,10 @@ CREATE TABLE IF NOT EXISTS views.ledger_seals (
     notification_id bigint NOT NULL,
     seal bytea NOT NULL
 );
+CREATE TABLE IF NOT EXISTS views.ledger_arrivals (
+    first_position bigint PRIMARY KEY,
+    recorded_at timestamptz NOT NULL DEFAULT now()
+);
 """
 
 
@@ -93,6 +102,11 @@ class Ledger:
             for i, (e, leaf) in enumerate(zip(events, hashes, strict=True))
         ]
         completed, _ = tree.extend(hashes)
+        await conn.execute(
+            "INSERT INTO views.ledger_arrivals (first_position) VALUES ($1) "
+            "ON CONFLICT (first_position) DO NOTHING",
+            size,
+        )
         await conn.copy_records_to_table(
             "ledger_leaves",
             schema_name="views",

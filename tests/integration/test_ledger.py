@@ -44,6 +44,7 @@ from projections.ledger import all_heads, compute, ledger_size
 from projections.runner import ProjectionRunner
 from tests.ledger_support import (
     EVERY,
+    OVERDUE,
     POLICY,
     Base,
     as_superuser,
@@ -108,7 +109,7 @@ async def verify_counting_bulk(url: str, key: LedgerKey, batch: int) -> tuple[Re
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         with mock.patch.object(_Walk, "_bulk", counting):
-            report = await verify_database(conn, key, batch=batch)
+            report = await verify_database(conn, key, batch=batch, overdue_seconds=OVERDUE)
         # The read-ahead left no fetch running: the connection answers at once.
         assert await conn.fetchval("SELECT count(*) FROM views.ledger_heads") == report.heads
     finally:
@@ -533,7 +534,7 @@ async def test_published_heads_catch_a_database_rewritten_whole(
     assert status == 1, out
     conn = await asyncpg.connect(asyncpg_dsn(store))
     try:
-        report = await verify_database(conn, base.key, published=published)
+        report = await verify_database(conn, base.key, published=published, overdue_seconds=OVERDUE)
     finally:
         await conn.close()
     kinds = [p.kind for p in report.problems]

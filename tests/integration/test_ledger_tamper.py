@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,14 @@ from ledger.keys import LedgerKey
 from oversight.settings import Settings
 from tests.ledger_support import (
     EVERY,
+    OVERDUE,
     Base,
     as_superuser,
     event_at,
     honest_store,
+    project,
     store_copy,
+    verify,
     verify_cli,
     verify_every_way,
 )
@@ -328,3 +332,126 @@ async def test_a_truncated_store(store, base, settings, capsys, tmp_path) -> Non
         ],
     )
     assert report.pending == 0
+
+
+# --- what no signature covers: unverified, exit status 2 ---------------------------------
+
+
+def rewrite_everything(url: str, victim: dict[str, Any]) -> None:
+    """A superuser removes an event and rewrites the ledger to match: leaves, nodes,
+    heads and seals deleted, the ledger projected again from the store as it now is."""
+    as_superuser(
+        url,
+        "DELETE FROM oversight_events WHERE notification_id = %s",
+        "DELETE FROM views.ledger_heads",
+        "DELETE FROM views.ledger_seals",
+        "DELETE FROM views.ledger_leaves",
+        "DELETE FROM views.ledger_nodes",
+        "DELETE FROM views.ledger_arrivals",
+        "UPDATE views.tracking SET position = 0 WHERE projection = 'ledger'",
+        params=(victim["notification_id"],),
+    )
+    asyncio.run(project(url))
+
+
+def first_recorded(url: str) -> datetime:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT recorded_at FROM views.ledger_arrivals ORDER BY first_position LIMIT 1"
+        ).fetchone()[0]
+
+
+def unsigned(event: dict[str, Any], count: int, waited: str, allowed: float = OVERDUE) -> str:
+    return (
+        f"unsigned: store position 0, notification {event['notification_id']}, case "
+        f"{event['originator_id']} version {event['originator_version']}: {count} events from "
+        f"here on are under no signed head, and the first has waited {waited}, longer than "
+        f"the signing interval allows ({allowed:g} s): the heads were removed, or no process "
+        "signs with the key"
+    )
+
+
+async def test_a_store_rewritten_whole_with_its_heads_deleted_is_unverified(
+    store, base, settings, capsys, tmp_path
+) -> None:
+    """Nothing in the database contradicts it any more; once its events have waited
+    longer than the signing interval under no head, verify says so (2, not 0)."""
+    victim = event_at(store, offset=5)
+    first = event_at(store, offset=0)
+    await asyncio.to_thread(rewrite_everything, store, victim)
+    # At once, the rewritten ledger looks like leaves the signer has not reached yet.
+    assert (await verify(store, base.key)).status == 0
+    later = first_recorded(store) + timedelta(hours=2)
+    for key in (base.key, LedgerKey(public=base.key.public)):
+        report = await verify(store, key, now=later)
+        assert report.problem_lines() == [], report.lines()
+        assert [p.describe() for p in report.findings] == [
+            unsigned(first, base.events - 1, "2.0 h")
+        ], report.lines()
+        assert report.status == 2
+    # Through the command, two hours after the rewrite: exit 2 and the reason.
+    as_superuser(store, "UPDATE views.ledger_arrivals SET recorded_at = now() - interval '2 h'")
+    status, out = await asyncio.to_thread(verify_cli, store, base.key_path, settings, capsys)
+    assert status == 2, out
+    assert "UNVERIFIED: 1 finding(s)" in out and "FAILED" not in out and "OK" not in out
+    # The command allows the signing interval, one projection poll (1 s) and 10 s.
+    allowed = OVERDUE + 1
+    assert f"  {unsigned(first, base.events - 1, '2.0 h', allowed)}" in out.splitlines()
+
+
+async def test_heads_deleted_leave_their_seals_beyond_the_last_head(
+    store, base, settings, capsys, tmp_path
+) -> None:
+    keep = 2 * EVERY  # the heads of sizes 50 and 100 stay
+    as_superuser(store, "DELETE FROM views.ledger_heads WHERE size > %s", params=(keep,))
+    later = first_recorded(store) + timedelta(hours=2)
+    start = event_at(store, offset=keep)
+    for key in (base.key, LedgerKey(public=base.key.public)):
+        report = await verify(store, key, now=later)
+        assert report.problem_lines() == [], report.lines()
+        assert [p.describe() for p in report.findings] == [
+            unsigned(start, base.events - keep, "2.0 h").replace(
+                "store position 0", f"store position {keep}"
+            ),
+            f"sealed-unsigned: {base.signed - keep} seals (leaves {keep}..{base.signed - 1}) "
+            f"lie beyond the last signed head (size {keep}): seals are made only with a "
+            "head, so heads were removed",
+        ], report.lines()
+        assert report.status == 2
+    # The seals alone are a finding at once: no honest signer makes them without a head.
+    report = await verify(store, base.key)
+    assert [p.kind for p in report.findings] == ["sealed-unsigned"], report.lines()
+
+
+async def test_a_ledger_deleted_whole_that_nothing_rebuilds_is_unverified(store, base) -> None:
+    """No leaf to date the wait: it counts from when the ledger last moved (the events'
+    own times are older: backdated, as the honest store's are)."""
+    as_superuser(
+        store,
+        "DELETE FROM views.ledger_heads",
+        "DELETE FROM views.ledger_seals",
+        "DELETE FROM views.ledger_leaves",
+        "DELETE FROM views.ledger_nodes",
+        "UPDATE views.tracking SET position = 0, updated_at = now() WHERE projection = 'ledger'",
+    )
+    with psycopg.connect(store) as conn:
+        moved = conn.execute(
+            "SELECT updated_at FROM views.tracking WHERE projection = 'ledger'"
+        ).fetchone()[0]
+    first = event_at_any(store, offset=0)
+    assert (await verify(store, base.key, now=moved + timedelta(minutes=59))).status == 0
+    report = await verify(store, base.key, now=moved + timedelta(hours=2))
+    assert report.problem_lines() == []
+    assert [p.describe() for p in report.findings] == [unsigned(first, base.events, "2.0 h")]
+
+
+def event_at_any(url: str, *, offset: int) -> dict[str, Any]:
+    """The stored event `offset` places into the notification log (in the ledger or not)."""
+    with psycopg.connect(url, row_factory=psycopg.rows.dict_row) as conn:
+        row = conn.execute(
+            "SELECT notification_id, originator_id, originator_version FROM oversight_events "
+            "ORDER BY notification_id OFFSET %s LIMIT 1",
+            (offset,),
+        ).fetchone()
+    assert row is not None
+    return {**row, "position": offset}
