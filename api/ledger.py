@@ -24,6 +24,7 @@ from domain.values import Role
 from ledger.heads import TreeHead, b64
 from ledger.keys import KeyFileError, LedgerKey
 from ledger.merkle import consistency_proof, inclusion_proof, tree_root
+from ledger.published import publisher_for
 from ledger.signer import LedgerMismatch, SigningPolicy, sign_due
 from oversight.settings import Settings
 from projections.ledger import LedgerGap, compute, head_at, latest_head, leaf_of, ledger_size
@@ -62,8 +63,9 @@ async def head_covering(conn: asyncpg.Connection, settings: Settings, size: int)
         return head
     key = ledger_key(settings)
     policy = SigningPolicy(settings.ledger_head_events, settings.ledger_head_seconds)
+    publish = await publisher_for(conn, settings.ledger_heads_log, settings.var_dir)
     try:
-        await sign_due(conn, key, policy, force=True, publish=settings.publish_heads)
+        await sign_due(conn, key, policy, force=True, publish=publish)
     except LedgerMismatch as e:
         raise ApiProblem(
             503,

@@ -4,8 +4,10 @@ The heads in `views.ledger_heads` prove the store against everything but someone
 rewrite the whole database: truncate events, ledger and heads together and start again.
 Each head the signer commits is therefore also appended here, one JSON object per line
 (`TreeHead.to_json`), flushed to disk; the file lives with the key, outside the
-database (`OVERSIGHT_LEDGER_HEADS_LOG`, default `var/ledger-heads.jsonl`), and may be
-copied anywhere (an inspector's machine, write-once storage). `oversight verify`
+database (`OVERSIGHT_LEDGER_HEADS_LOG`, default `var/ledger-heads-<cluster system
+identifier>-<database>.jsonl`: one log per database, so databases served from one
+`var/` never mix their heads), and may be copied anywhere (an inspector's machine,
+write-once storage). `oversight verify`
 checks every head in it against the store: a head the store can no longer reproduce
 (events removed, altered or replaced) is reported, even when the database's own heads
 were rewritten or removed.
@@ -20,8 +22,14 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
+
+import asyncpg
+import structlog
 
 from ledger.heads import TreeHead
+
+log = structlog.get_logger(__name__)
 
 
 def append_heads(path: Path, heads: Sequence[TreeHead]) -> None:
@@ -50,3 +58,57 @@ def read_heads(path: Path) -> list[TreeHead]:
             except ValueError as e:  # json.JSONDecodeError is a ValueError
                 raise ValueError(f"{path}:{number}: {e}") from None
     return heads
+
+
+# --- one log per database -------------------------------------------------------------
+
+OFF = frozenset({"off", "0", "no"})
+
+
+async def database_identity(conn: asyncpg.Connection) -> tuple[str, str]:
+    """(the cluster's system identifier, the database's name): which store this is.
+    Two databases of one server, or two servers each with a database of the same name,
+    never share a log."""
+    row = await conn.fetchrow(
+        "SELECT (SELECT system_identifier::text FROM pg_control_system()) AS system, "
+        "current_database() AS database"
+    )
+    return row["system"], row["database"]
+
+
+def log_name(identity: tuple[str, str]) -> str:
+    system, database = identity
+    return f"ledger-heads-{system}-{quote(database, safe='')}.jsonl"
+
+
+def heads_log_path(configured: str | None, var_dir: Path, identity: tuple[str, str]) -> Path | None:
+    """The published heads' file of this database: `OVERSIGHT_LEDGER_HEADS_LOG` when set
+    (a file of its own, for this database alone), None when `off`, else
+    `var/ledger-heads-<system identifier>-<database>.jsonl`."""
+    if configured is None:
+        return var_dir / log_name(identity)
+    if configured.strip().lower() in OFF:
+        return None
+    return Path(configured)
+
+
+class Publisher:
+    """Appends committed heads to one database's log; a failed append is logged, not
+    raised (the heads stay in the database; the next ones may land)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def __call__(self, heads: Sequence[TreeHead]) -> None:
+        if self.path is None:
+            return
+        try:
+            append_heads(self.path, heads)
+        except OSError as e:
+            log.error("ledger_heads_not_published", file=str(self.path), error=type(e).__name__)
+
+
+async def publisher_for(
+    conn: asyncpg.Connection, configured: str | None, var_dir: Path
+) -> Publisher:
+    return Publisher(heads_log_path(configured, var_dir, await database_identity(conn)))

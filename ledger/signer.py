@@ -24,6 +24,7 @@ import structlog
 from ledger.heads import TreeHead, to_ms
 from ledger.keys import KeyFileError, LedgerKey, seal
 from ledger.merkle import CompactRange, event_leaf_hash, frontier_nodes, tree_root
+from ledger.published import publisher_for
 from oversight.settings import Settings
 from projections.ledger import (
     LedgerGap,
@@ -229,11 +230,13 @@ async def run_ledger_signer(pool: asyncpg.Pool, settings: Settings, stop: asynci
         log.error("ledger_key_unavailable", problem=str(e))
         return
     policy = SigningPolicy(settings.ledger_head_events, settings.ledger_head_seconds)
+    async with pool.acquire() as conn:  # this database's own published log
+        publish = await publisher_for(conn, settings.ledger_heads_log, settings.var_dir)
     await run_signer(
         pool,
         key,
         policy,
         stop,
         poll_seconds=settings.projection_poll_seconds,
-        publish=settings.publish_heads,
+        publish=publish,
     )

@@ -41,25 +41,48 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if args.bundle:
         return _verify_bundle(Path(args.bundle), key)
-    try:
-        published = _published_heads(args.heads, settings)
-    except (OSError, ValueError) as e:
-        print(f"error: the published heads cannot be read: {e}", file=sys.stderr)
-        return 2
     return asyncio.run(
-        _verify_database(settings, key, batch=args.batch, quiet=args.quiet, published=published)
+        _verify_database(settings, key, batch=args.batch, quiet=args.quiet, heads=args.heads)
     )
 
 
-def _published_heads(named: str | None, settings: Settings) -> list[Any]:
-    """The heads kept outside the database: the file named, else the service's own log
-    when it exists (none yet on a store that never signed)."""
-    from ledger.published import read_heads
+async def _published_heads(conn: Any, named: str | None, settings: Settings) -> list[Any] | None:
+    """The heads kept outside the database: the file named, else this database's own log
+    (`ledger/published.py`: one per cluster and database) when it exists. Says which
+    file it read, or warns that there is none; None if it cannot be read."""
+    from ledger.published import database_identity, heads_log_path, read_heads
 
     if named:
-        return read_heads(Path(named))
-    path = settings.ledger_heads_log_path
-    return read_heads(path) if path is not None and path.exists() else []
+        path: Path | None = Path(named)
+    else:
+        path = heads_log_path(
+            settings.ledger_heads_log, settings.var_dir, await database_identity(conn)
+        )
+    if path is None:
+        print("published heads: none (OVERSIGHT_LEDGER_HEADS_LOG is off)")
+        return []
+    if not path.exists() and not named:
+        print(
+            f"warning: no published heads log at {path}: only the database's own heads are "
+            "checked (pass a kept copy with --heads)",
+            file=sys.stderr,
+        )
+        legacy = settings.var_dir / "ledger-heads.jsonl"
+        if settings.ledger_heads_log is None and legacy.exists():
+            print(
+                f"note: {legacy} (one log shared by every database, before logs were named "
+                "per database) is not read: pass it with --heads if it holds this "
+                "database's heads",
+                file=sys.stderr,
+            )
+        return []
+    try:
+        heads = read_heads(path)
+    except (OSError, ValueError) as e:
+        print(f"error: the published heads cannot be read: {e}", file=sys.stderr)
+        return None
+    print(f"published heads: {path} ({len(heads)} heads)")
+    return heads
 
 
 def _verify_bundle(path: Path, key: Any) -> int:
@@ -78,7 +101,7 @@ def _verify_bundle(path: Path, key: Any) -> int:
 
 
 async def _verify_database(
-    settings: Settings, key: Any, *, batch: int, quiet: bool, published: list[Any]
+    settings: Settings, key: Any, *, batch: int, quiet: bool, heads: str | None
 ) -> int:
     import asyncpg
     from tqdm import tqdm
@@ -90,6 +113,9 @@ async def _verify_database(
     try:
         if await conn.fetchval("SELECT to_regclass('views.ledger_leaves')") is None:
             print("error: this database has no ledger yet (run the service once)", file=sys.stderr)
+            return 2
+        published = await _published_heads(conn, heads, settings)
+        if published is None:
             return 2
         total = await conn.fetchval("SELECT count(*) FROM oversight_events")
         with tqdm(total=total, unit="event", desc="verifying", disable=quiet or None) as bar:
@@ -143,8 +169,9 @@ def add_commands(sub: Any) -> None:
     verify.add_argument("--bundle", help="verify this bundle offline (needs --key)")
     verify.add_argument(
         "--heads",
-        help="published heads to check the store against (JSON lines; default: "
-        "OVERSIGHT_LEDGER_HEADS_LOG when it exists)",
+        help="published heads to check the store against (JSON lines; default: this "
+        "database's log, OVERSIGHT_LEDGER_HEADS_LOG or "
+        "var/ledger-heads-<system id>-<database>.jsonl, when it exists)",
     )
     verify.add_argument("--batch", type=int, default=5000, help="rows per fetch (default 5000)")
     verify.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -337,7 +337,8 @@ def verify_cli(
     env: dict[str, str] | None = None,
 ) -> tuple[int, str]:
     """`oversight verify` in this process against `url`, with `key` configured as the
-    service's key (OVERSIGHT_LEDGER_KEY) and `key_arg` passed as `--key`: (status, out)."""
+    service's key (OVERSIGHT_LEDGER_KEY) and `key_arg` passed as `--key`: (status, what
+    it printed, standard output then standard error). `heads_log` None: off."""
     local = Settings.from_env(
         {
             "DATABASE_URL": url,
@@ -352,4 +353,5 @@ def verify_cli(
         key=str(key_arg) if key_arg else None, bundle=None, batch=100, quiet=True, heads=None
     )
     status = cmd_verify(args, local)
-    return status, capsys.readouterr().out
+    captured = capsys.readouterr()
+    return status, captured.out + captured.err
