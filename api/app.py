@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
-import asyncpg
 import structlog
-from litestar import Litestar, get
+from litestar import Litestar, Request, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.middleware.base import DefineMiddleware
@@ -21,23 +21,23 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
-from api.auth import PUBLIC_PATHS, JWTAuthMiddleware
+from api.auth import PUBLIC_PATHS, JWTAuthMiddleware, optional_actor
 from api.export import csv_lists_middleware
 from api.idempotency import IdempotencyMiddleware, ensure_idempotency_table
 from api.middleware import log_unrouted, request_logging_middleware
-from api.problems import EXCEPTION_HANDLERS
+from api.problems import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, problem
 from api.ratelimit import RateLimitMiddleware, close_rate_limiter, open_rate_limiter
 from api.routers import ROUTERS
 from api.security_headers import HtmlCspMiddleware, security_headers
 from api.services import Services, system_clock
 from domain.calendar import calendar_notice_at
-from ledger.signer import run_ledger_signer
-from oversight.bootstrap import build_application
-from oversight.database import asyncpg_dsn
+from domain.values import Role
+from oversight.bootstrap import BACKGROUND_CONNECTIONS, build_application, start_background_tasks
+from oversight.database import BACKGROUND_STATEMENT_TIMEOUT, create_pool
 from oversight.settings import Settings
-from oversight.watchers import run_watchers
 from projections import PROJECTIONS
-from projections.runner import ProjectionRunner, ensure_schema, max_position, view_position
+from projections.runner import ensure_schema, max_position
+from projections.supervision import Supervisor, ViewProgress
 
 log = structlog.get_logger(__name__)
 
@@ -48,25 +48,66 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/readyz", tags=["health"])
-async def readyz(services: NamedDependency[Services]) -> Any:
-    """The database answers; how far the views lag behind the event store."""
-    from litestar import Response
+# Who sees readiness in detail (positions, lag per view, the tasks' state).
+DETAIL_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR, Role.ADMIN})
 
+
+@get("/readyz", tags=["health"])
+async def readyz(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Any:
+    """Ready to serve: the database answers, every background task of this process
+    runs, and no view has been behind without progress for OVERSIGHT_VIEW_STALL_SECONDS.
+    Otherwise 503 (problem+json) with the reasons. Anyone gets the status; positions,
+    the lag of each view and the tasks' state need a supervisor, inspector or admin
+    token (docs/operations.md)."""
+    actor = await optional_actor(request)
+    detailed = actor is not None and actor.role in DETAIL_ROLES
+    state = request.app.state
+    reasons: list[str] = []
+    detail: dict[str, Any] = {}
     try:
-        async with services.pool.acquire(timeout=2) as conn:
+        async with services.pool.acquire(timeout=services.settings.db_connect_timeout) as conn:
             latest = await max_position(conn)
-            seen = await view_position(conn)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as e:
-        return Response({"status": "unavailable", "database": type(e).__name__}, status_code=503)
-    return {
-        "status": "ready",
-        "database": "ok",
-        "position": latest,
-        "projection_lag": latest - seen,
-        # Issue 11: a year that matters has no official holiday schedule (None when all have).
-        "calendar": calendar_notice_at(services.app.calendar, services.now()),
-    }
+            rows = await conn.fetch("SELECT projection, position FROM views.tracking")
+    except DATABASE_UNAVAILABLE as e:
+        reasons.append("the database cannot be reached")
+        detail["database"] = type(e).__name__
+    else:
+        tracked = {r["projection"]: r["position"] for r in rows}
+        positions = {p.name: tracked.get(p.name, 0) for p in PROJECTIONS}
+        stalled = state.view_progress.observe(positions, latest, time.monotonic())
+        if stalled:
+            reasons.append(
+                f"views behind without progress for {state.view_progress.stall_seconds:g} s: "
+                + ", ".join(sorted(stalled))
+            )
+        detail |= {
+            "database": "ok",
+            "position": latest,
+            "projection_lag": latest - min(positions.values(), default=latest),
+            "views": {
+                name: {"position": position, "lag": latest - position}
+                | ({"stalled_seconds": round(stalled[name], 1)} if name in stalled else {})
+                for name, position in positions.items()
+            },
+        }
+    supervisor: Supervisor = state.supervisor
+    down = supervisor.not_running()
+    if down:
+        reasons.append("background tasks not running: " + ", ".join(t.name for t in down))
+    detail["tasks"] = supervisor.describe()
+    # Issue 11: a year that matters has no official holiday schedule (None when all have).
+    detail["calendar"] = calendar_notice_at(services.app.calendar, services.now())
+    if not reasons:
+        state.not_ready = None
+        return {"status": "ready"} | (detail if detailed else {})
+    if reasons != state.get("not_ready"):  # logged when the reasons change, not per probe
+        log.warning("not_ready", reasons=reasons)
+        state.not_ready = reasons
+    response = problem(request, 503, "not-ready", "Not ready", "; ".join(reasons))
+    response.content["reasons"] = reasons
+    if detailed:
+        response.content |= detail
+    return response
 
 
 def _services(state: State) -> Services:
@@ -88,35 +129,42 @@ def create_app(
         oversight = await anyio.to_thread.run_sync(build_application, database_url, settings)
         if settings.group_commit:
             oversight.enable_group_commit()
-        pool = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=10)
-        async with pool.acquire() as conn:
+        timeouts = {"connect_timeout": settings.db_connect_timeout}
+        # Requests: short statement timeouts (an outage answers 503 quickly). The
+        # background tasks have a pool of their own, with long ones.
+        pool = await create_pool(
+            database_url,
+            min_size=1,
+            max_size=10,
+            statement_timeout=settings.db_statement_timeout,
+            application_name="oversight-api",
+            **timeouts,
+        )
+        background = await create_pool(
+            database_url,
+            min_size=0,
+            max_size=BACKGROUND_CONNECTIONS,
+            statement_timeout=BACKGROUND_STATEMENT_TIMEOUT,
+            application_name="oversight-background",
+            **timeouts,
+        )
+        async with background.acquire() as conn:
             await ensure_schema(conn, PROJECTIONS)
         app.state.services = Services(app=oversight, pool=pool, settings=settings, clock=clock)
+        app.state.supervisor = supervisor = Supervisor()
+        app.state.view_progress = ViewProgress(settings.view_stall_seconds)
         stop = asyncio.Event()
-        tasks = []
         if run_projections:
-            tasks.append(
-                asyncio.create_task(
-                    run_watchers(
-                        oversight, pool, clock, stop, every_seconds=settings.watch_seconds
-                    ),
-                    name="deadline-watchers",
-                )
-            )
-            runner = ProjectionRunner(
-                pool, PROJECTIONS, poll_seconds=settings.projection_poll_seconds
-            )
-            tasks.append(asyncio.create_task(runner.run(stop), name="projection-runner"))
-            tasks.append(
-                asyncio.create_task(run_ledger_signer(pool, settings, stop), name="ledger-signer")
+            start_background_tasks(
+                supervisor, stop, app=oversight, pool=background, settings=settings, clock=clock
             )
         log.info("started", projections=run_projections)
         try:
             yield
         finally:
-            stop.set()
-            await asyncio.gather(*tasks)
+            await supervisor.stop(stop)
             await pool.close()
+            await background.close()
             oversight.close()
 
     openapi = OpenAPIConfig(

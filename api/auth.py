@@ -16,6 +16,8 @@ from domain.values import Actor, Role
 
 ALGORITHM = "HS256"
 ORG_ROLES = frozenset({Role.ENTERPRISE, Role.DEPARTMENT})
+# Paths the authentication middleware skips. /readyz answers anyone, but shows its
+# detail only to a caller with a token (`optional_actor`).
 PUBLIC_PATHS = {"/healthz", "/readyz", "/schema", "/static"}
 
 
@@ -98,3 +100,14 @@ class JWTAuthMiddleware(AbstractAuthenticationMiddleware):
         actor = actor_from_token(secret, token.strip(), max_hours)
         structlog.contextvars.bind_contextvars(actor_id=actor.id, actor_role=actor.role.value)
         return AuthenticationResult(user=actor, auth=token)
+
+
+async def optional_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
+    """On a public path (the middleware does not run there): None without an
+    Authorization header, else the token's actor, checked exactly as the middleware
+    checks it (a bad token is refused with 401, never ignored)."""
+    if not connection.headers.get("authorization"):
+        return None
+    # The middleware's method uses nothing of its instance: one code path for tokens.
+    result = await JWTAuthMiddleware.authenticate_request(None, connection)  # type: ignore[arg-type]
+    return result.user

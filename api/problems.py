@@ -14,7 +14,10 @@ from enum import Enum
 from typing import Any, Literal, get_args, get_origin
 from uuid import UUID
 
+import asyncpg
+import psycopg
 import structlog
+from eventsourcing import persistence
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -269,7 +272,40 @@ def _title(status: int) -> str:
         return "Error"
 
 
+# The database is down, restarting, unreachable or too slow (issue 10): 503 with
+# Retry-After, at once (the timeouts are in oversight/database.py). An append is one
+# statement: a command is stored whole or not at all. ConnectionError includes
+# oversight.database.DatabaseUnavailable; TimeoutError asyncpg's command timeout.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    ConnectionError,
+    TimeoutError,
+    asyncpg.InterfaceError,  # "the underlying connection is closed", ...
+    asyncpg.InternalClientError,  # "cannot switch to state 15" after a restart
+    asyncpg.PostgresConnectionError,  # ConnectionDoesNotExistError, ...
+    asyncpg.exceptions.OperatorInterventionError,  # CannotConnectNow, AdminShutdown, QueryCanceled
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections
+    psycopg.OperationalError,  # includes psycopg_pool.PoolTimeout
+    psycopg.InterfaceError,
+    persistence.OperationalError,  # what eventsourcing makes of psycopg's
+    persistence.InterfaceError,
+)
+RETRY_AFTER_SECONDS = 2
+
+
+def database_unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.warning("database_unavailable", error=type(exc).__name__, status=503)
+    return problem(
+        request,
+        503,
+        "unavailable",
+        "Service unavailable",
+        "the database cannot be reached just now; try again shortly",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    **dict.fromkeys(DATABASE_UNAVAILABLE, database_unavailable_handler),
     DomainError: domain_error_handler,
     ApiProblem: api_problem_handler,
     ValidationException: validation_handler,

@@ -202,7 +202,10 @@ async def run_signer(
     clock: Callable[[], datetime] = _now,
     publish: Publish | None = None,
 ) -> None:
-    """Sign due heads until `stop` is set."""
+    """Sign due heads until `stop` is set. A refusal to sign (`LedgerMismatch`) is
+    logged once and the signer keeps watching; any other failure (a lost connection,
+    an unreachable database) raises, for the supervisor (projections/supervision.py)
+    to log and to run the signer again after a backoff, on a fresh connection."""
     reported: str | None = None
     interval = max(0.05, min(poll_seconds, policy.every_seconds))
     while not stop.is_set():
@@ -216,19 +219,19 @@ async def run_signer(
             if str(e) != reported:
                 log.error("ledger_refused_to_sign", problem=str(e), position=e.position)
                 reported = str(e)
-        except (asyncpg.PostgresError, OSError) as e:
-            log.warning("ledger_signing_failed", error=type(e).__name__)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
 async def run_ledger_signer(pool: asyncpg.Pool, settings: Settings, stop: asyncio.Event) -> None:
-    """The signer as `oversight serve` and `oversight worker` run it (from settings)."""
+    """The signer as `oversight serve` and `oversight worker` run it (from settings).
+    Without its key it cannot sign: that is logged and raised (the supervisor tries
+    again after a backoff, and `/readyz` says the signer is not running)."""
     try:
         key = settings.ledger_signing_key()
     except KeyFileError as e:
         log.error("ledger_key_unavailable", problem=str(e))
-        return
+        raise
     policy = SigningPolicy(settings.ledger_head_events, settings.ledger_head_seconds)
     async with pool.acquire() as conn:  # this database's own published log
         publish = await publisher_for(conn, settings.ledger_heads_log, settings.var_dir)

@@ -76,21 +76,32 @@ def _exit_normally(signum: int, frame: object) -> None:
 
 async def _worker(settings: Settings, url: str) -> int:
     import anyio.to_thread
-    import asyncpg
 
     from api.services import system_clock
-    from ledger.signer import run_ledger_signer
-    from oversight.bootstrap import build_application
-    from oversight.database import asyncpg_dsn
-    from oversight.watchers import run_watchers
+    from oversight.bootstrap import (
+        BACKGROUND_CONNECTIONS,
+        build_application,
+        start_background_tasks,
+    )
+    from oversight.database import BACKGROUND_STATEMENT_TIMEOUT, create_pool
     from projections import PROJECTIONS
-    from projections.runner import ProjectionRunner, ensure_schema, max_position
+    from projections.runner import ensure_schema, max_position
+    from projections.supervision import Supervisor
 
     app = await anyio.to_thread.run_sync(build_application, url, settings)  # creates tables
-    # The runner's views (3 at a time) and listener, the watchers and the signer.
-    pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=6)
     try:
-        runner = ProjectionRunner(pool, PROJECTIONS, poll_seconds=settings.projection_poll_seconds)
+        pool = await create_pool(
+            url,
+            min_size=1,
+            max_size=BACKGROUND_CONNECTIONS,
+            connect_timeout=settings.db_connect_timeout,
+            statement_timeout=BACKGROUND_STATEMENT_TIMEOUT,
+            application_name="oversight-worker",
+        )
+    except BaseException:
+        app.close()
+        raise
+    try:
         async with pool.acquire() as conn:
             await ensure_schema(conn, PROJECTIONS)
             latest = await max_position(conn)
@@ -99,11 +110,13 @@ async def _worker(settings: Settings, url: str) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         log.info("worker_started", position=latest)
-        await asyncio.gather(
-            runner.run(stop),
-            run_watchers(app, pool, system_clock, stop, every_seconds=settings.watch_seconds),
-            run_ledger_signer(pool, settings, stop),
+        # Each task is restarted after any failure until a signal sets `stop`.
+        supervisor = Supervisor()
+        start_background_tasks(
+            supervisor, stop, app=app, pool=pool, settings=settings, clock=system_clock
         )
+        await stop.wait()
+        await supervisor.stop(stop)
         return 0
     finally:
         await pool.close()

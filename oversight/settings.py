@@ -87,6 +87,12 @@ class Settings:
     min_position_wait_seconds: float = 5.0
     projection_poll_seconds: float = 1.0
     watch_seconds: float = 60.0
+    # Outages answer 503 quickly (oversight/database.py): OVERSIGHT_DB_CONNECT_TIMEOUT,
+    # OVERSIGHT_DB_STATEMENT_TIMEOUT (0: none); /readyz calls a view stalled when it has
+    # been behind without progress this long (OVERSIGHT_VIEW_STALL_SECONDS).
+    db_connect_timeout: float = 2.0
+    db_statement_timeout: float = 3.0
+    view_stall_seconds: float = 30.0
     group_commit: bool = True
     ledger_key: Path | None = None  # OVERSIGHT_LEDGER_KEY; None: var/ledger-ed25519.key
     ledger_head_events: int = 1000
@@ -118,6 +124,9 @@ class Settings:
             min_position_wait_seconds=float(env.get("OVERSIGHT_MIN_POSITION_WAIT", "5")),
             projection_poll_seconds=float(env.get("OVERSIGHT_PROJECTION_POLL", "1")),
             watch_seconds=float(env.get("OVERSIGHT_WATCH_SECONDS", "60")),
+            db_connect_timeout=float(env.get("OVERSIGHT_DB_CONNECT_TIMEOUT", "2")),
+            db_statement_timeout=float(env.get("OVERSIGHT_DB_STATEMENT_TIMEOUT", "3")),
+            view_stall_seconds=float(env.get("OVERSIGHT_VIEW_STALL_SECONDS", "30")),
             ledger_key=Path(key) if (key := env.get("OVERSIGHT_LEDGER_KEY")) else None,
             ledger_head_events=int(env.get("OVERSIGHT_LEDGER_HEAD_EVENTS", "1000")),
             ledger_head_seconds=float(env.get("OVERSIGHT_LEDGER_HEAD_SECONDS", "60")),

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 import structlog
 
 from oversight.calendar_recompute import log_missing_schedule
@@ -53,27 +52,45 @@ async def run_watchers(
     does a pass (a PostgreSQL advisory lock), so several servers don't race; a race
     would be harmless anyway: a second mark of the same deadline is refused (409).
     `every_seconds <= 0` turns them off in this process (another one, e.g. `oversight
-    worker`, watches)."""
+    worker`, watches).
+
+    A watcher that fails is logged (`watcher_failed`, with the error's type) and the
+    others still run; then the pass raises the first failure, for the supervisor
+    (projections/supervision.py) to log and to run the watchers again after a backoff,
+    on fresh connections. Anything else (the lock's connection lost) raises at once."""
     if every_seconds <= 0:
         log.info("deadline_watchers_off")
         return
     while not stop.is_set():
         if WATCHERS:
-            try:
-                async with pool.acquire() as conn:
-                    if await conn.fetchval(
-                        "SELECT pg_try_advisory_lock(hashtext('oversight.watchers'))"
-                    ):
-                        try:
-                            for watcher in WATCHERS:
-                                raised = await watcher(app, pool, clock)
-                                if raised:
-                                    log.info("deadlines_marked", watcher=watcher.__name__, n=raised)
-                        finally:
-                            await conn.execute(
-                                "SELECT pg_advisory_unlock(hashtext('oversight.watchers'))"
-                            )
-            except (OSError, asyncpg.PostgresError) as e:
-                log.warning("watcher_pass_failed", error=type(e).__name__)
+            await _one_pass(app, pool, clock)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every_seconds)
+
+
+async def _one_pass(app: Any, pool: Any, clock: Callable[[], datetime]) -> None:
+    failures: list[Exception] = []
+    async with pool.acquire() as conn:
+        if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext('oversight.watchers'))"):
+            return  # another process is doing this pass
+        try:
+            for watcher in WATCHERS:
+                try:
+                    raised = await watcher(app, pool, clock)
+                except Exception as e:
+                    log.warning(
+                        "watcher_failed",
+                        watcher=watcher.__name__,
+                        error=type(e).__name__,
+                        sqlstate=getattr(e, "sqlstate", None),
+                    )
+                    failures.append(e)
+                    continue
+                if raised:
+                    log.info("deadlines_marked", watcher=watcher.__name__, n=raised)
+        finally:
+            if not conn.is_closed():
+                with contextlib.suppress(Exception):  # the pool's reset unlocks it too
+                    await conn.execute("SELECT pg_advisory_unlock(hashtext('oversight.watchers'))")
+    if failures:
+        raise failures[0]

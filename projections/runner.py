@@ -167,6 +167,10 @@ async def view_position(conn: asyncpg.Connection) -> int:
 _LEADER = "hashtext('oversight.projection_runner')"
 
 
+class ListenerLost(ConnectionError):
+    """The runner's listening connection closed: its lead and its NOTIFY wake-ups are gone."""
+
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -204,14 +208,26 @@ class ProjectionRunner:
             if not rows:
                 break
             events = _decode(rows)
+            active = [p for p in self.projections if p.name in positions]
             outcomes = await asyncio.gather(
-                *(self._apply(p, events, start) for p in self.projections if p.name in positions),
-                return_exceptions=True,
+                *(self._apply(p, events, start) for p in active), return_exceptions=True
             )
             # Every view's transaction has ended (committed or rolled back) by now.
-            for outcome in outcomes:
-                if isinstance(outcome, BaseException):
-                    raise outcome
+            failed = [
+                (p.name, outcome)
+                for p, outcome in zip(active, outcomes, strict=True)
+                if isinstance(outcome, BaseException)
+            ]
+            for name, error in failed:
+                log.warning(
+                    "projection_batch_failed",
+                    projection=name,
+                    after=start,
+                    error=type(error).__name__,
+                    sqlstate=getattr(error, "sqlstate", None),
+                )
+            if failed:
+                raise failed[0][1]
             applied = 0
             for name, count, position in outcomes:  # type: ignore[misc]
                 positions[name] = position
@@ -258,12 +274,27 @@ class ProjectionRunner:
         connection closing. Several would still be correct (the tracking rows serialise
         them), but each would read and decode every batch for nothing. `catch_up`
         itself (rebuilds, tests) needs no lock.
+
+        Any failure ends the run with its exception, every open view transaction rolled
+        back: a view's batch that fails, a lost connection (asyncpg then raises
+        `InterfaceError` or `InternalClientError`, neither a `PostgresError` nor an
+        `OSError`), or the listening connection closing (a server restart,
+        `pg_terminate_backend`), which takes the lead and the NOTIFY wake-ups with it
+        (`ListenerLost`). Run it under the supervisor (projections/supervision.py): it
+        logs the failure and runs it again after a backoff, on fresh connections.
         """
         listener = await self.pool.acquire()
         leading = False
+
+        def closed(_: object) -> None:
+            self._wake.set()  # look at once rather than at the next poll
+
         try:
+            listener.add_termination_listener(closed)
             await listener.add_listener(EVENTS_TABLE, self._on_notify)
             while not stop.is_set():
+                if listener.is_closed():
+                    raise ListenerLost("the projection runner's listening connection closed")
                 if not leading:
                     leading = await listener.fetchval(f"SELECT pg_try_advisory_lock({_LEADER})")
                     if not leading:
@@ -271,22 +302,25 @@ class ProjectionRunner:
                         continue
                     log.info("projection_runner_leading")
                 self._wake.clear()  # before reading: a NOTIFY during the batch wakes us again
-                try:
-                    await self.catch_up()
-                except (asyncpg.PostgresError, OSError) as e:
-                    log.warning("projection_batch_failed", error=type(e).__name__)
-                    await _sleep_or_stop(stop, self.poll_seconds)
-                    continue
+                await self.catch_up()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
                         _first(self._wake.wait(), stop.wait()), timeout=self.poll_seconds
                     )
         finally:
-            with contextlib.suppress(Exception):
-                await listener.remove_listener(EVENTS_TABLE, self._on_notify)
-                if leading:
-                    await listener.execute(f"SELECT pg_advisory_unlock({_LEADER})")
-            await self.pool.release(listener)
+            try:
+                if not listener.is_closed():
+                    with contextlib.suppress(Exception):
+                        await listener.remove_listener(EVENTS_TABLE, self._on_notify)
+                        if leading:
+                            await listener.execute(f"SELECT pg_advisory_unlock({_LEADER})")
+            finally:
+                listener.remove_termination_listener(closed)
+                try:
+                    # A broken connection is closed rather than reset; bounded either way.
+                    await self.pool.release(listener, timeout=5)
+                except Exception as e:
+                    log.warning("projection_listener_release_failed", error=type(e).__name__)
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()

@@ -176,7 +176,7 @@ def check_problem(r: Response, status: int, field: str | None = None) -> dict[st
 
 
 def latest_position(client: Any) -> int:
-    r = client.get("/readyz")
+    r = client.get("/readyz", headers=bearer("supervisor"))  # positions need a token
     assert r.status_code == 200, r.text
     return r.json()["position"]
 

@@ -702,7 +702,7 @@ def test_403_applying(client):
     # An enterprise applies only for itself.
     other = credit_code()
     check_problem(client.post(API, json=apply_body(other), headers=enterprise(code)), 403)
-    position = client.get("/readyz").json()["position"]
+    position = client.get("/readyz", headers=supervisor()).json()["position"]
     assert register(client, enterprise(code), position) == []
     assert register(client, enterprise(other), position) == []
 
@@ -746,7 +746,7 @@ def test_422_apply_names_the_field(client):
         r = client.post(API, json=body, headers=clerk())
         problem = check_problem(r, 422, field)
         assert field in problem["detail"], label
-    position = client.get("/readyz").json()["position"]
+    position = client.get("/readyz", headers=supervisor()).json()["position"]
     assert register(client, enterprise(code), position) == []
 
 

@@ -583,7 +583,8 @@ def test_422_register_names_the_field(client):
         change = change(code) if callable(change) else change
         r = client.post(PROJECTS, json=project_body(code, **change), headers=clerk())
         assert field in check_problem(r, 422, field)["detail"]
-    assert board(client, enterprise(code), client.get("/readyz").json()["position"]) == []
+    position = client.get("/readyz", headers=supervisor()).json()["position"]
+    assert board(client, enterprise(code), position) == []
 
 
 def test_422_a_missing_field_and_a_wrong_check_character(client):
@@ -597,7 +598,7 @@ def test_422_a_missing_field_and_a_wrong_check_character(client):
         client.post(PROJECTS, json=body, headers=clerk()), 422, "investor.credit_code"
     )
     assert "check character" in problem["errors"][0]["rule"]
-    position = client.get("/readyz").json()["position"]
+    position = client.get("/readyz", headers=supervisor()).json()["position"]
     assert board(client, enterprise(code), position) == []
     assert board(client, enterprise(wrong), position) == []
 
@@ -701,7 +702,7 @@ def test_404_unknown_or_invisible(client, clock):
         r = client.post(f"{PROBLEMS}/{bid}/{name}", json=PROBLEM_BODIES[name], headers=stranger_off)
         check_problem(r, 404)
     assert (snapshot(client, PROJECTS, pid), snapshot(client, PROBLEMS, bid)) == before
-    position = client.get("/readyz").json()["position"]
+    position = client.get("/readyz", headers=supervisor()).json()["position"]
     assert ids(problems_of(client, pid, supervisor(), position)) == [bid]
 
 

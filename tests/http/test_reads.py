@@ -345,6 +345,9 @@ def test_healthz_and_readyz_need_no_token(client):
     lodge(client)
     r = client.get("/readyz")
     assert r.status_code == 200, r.text
+    assert r.json() == {"status": "ready"}  # positions and lag need a token (test_readiness)
+    r = client.get("/readyz", headers=supervisor())
+    assert r.status_code == 200, r.text
     body = r.json()
     assert body["status"] == "ready"
     assert isinstance(body["projection_lag"], int)
