@@ -25,7 +25,7 @@ from ledger.heads import TreeHead, b64
 from ledger.keys import KeyFileError, LedgerKey
 from ledger.merkle import consistency_proof, inclusion_proof, tree_root
 from ledger.published import publisher_for
-from ledger.signer import LedgerMismatch, SigningPolicy, sign_due
+from ledger.signer import LedgerKeyMismatch, LedgerMismatch, SigningPolicy, sign_due
 from oversight.settings import Settings
 from projections.ledger import LedgerGap, compute, head_at, latest_head, leaf_of, ledger_size
 
@@ -66,6 +66,14 @@ async def head_covering(conn: asyncpg.Connection, settings: Settings, size: int)
     publish = await publisher_for(conn, settings.ledger_heads_log, settings.var_dir)
     try:
         await sign_due(conn, key, policy, force=True, publish=publish)
+    except LedgerKeyMismatch as e:
+        _KEYS.pop(settings.ledger_key_path, None)  # read the file again next time
+        raise ApiProblem(
+            503,
+            "ledger-key-mismatch",
+            "Ledger key mismatch",
+            f"no head can be signed with this key: {e}",
+        ) from None
     except LedgerMismatch as e:
         raise ApiProblem(
             503,

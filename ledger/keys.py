@@ -3,6 +3,8 @@
 The private key file is PKCS#8 PEM, mode 0600 (`OVERSIGHT_LEDGER_KEY`, default
 `var/ledger-ed25519.key`); the public key is written next to it as `<name>.pub`
 (SubjectPublicKeyInfo PEM). A key's id is the hex SHA-256 of its 32 raw public bytes.
+Only the embedded development server generates a missing key; against a server
+(`DATABASE_URL`) the key is made once by `oversight ledger init-key`.
 
 Besides signing tree heads, the private key seeds (HKDF-SHA256) a second secret used
 to seal each signed leaf (HMAC-SHA256 of position, notification id and leaf hash): with
@@ -45,6 +47,10 @@ class KeyFileError(Exception):
 class LedgerKey:
     public: Ed25519PublicKey
     private: Ed25519PrivateKey | None = None
+
+    @classmethod
+    def from_public_raw(cls, raw: bytes) -> LedgerKey:
+        return cls(public=Ed25519PublicKey.from_public_bytes(raw))
 
     @property
     def public_raw(self) -> bytes:
@@ -195,22 +201,22 @@ def _load_pem_public(text: bytes) -> LedgerKey | None:
 
 
 def signing_key(path: Path, *, configured: bool, embedded: bool) -> LedgerKey:
-    """The signing key at `path`, generated there if absent, except when the path was
-    configured explicitly for a server database (a missing key file there is an
-    operator's mistake, and a fresh key would sign heads nobody can check against the
-    key they were given)."""
+    """The signing key at `path`. Only the embedded development server (no
+    `DATABASE_URL`) makes one when there is none: a server's key is created on purpose,
+    once, by `oversight ledger init-key`, and kept. A key made silently (a fresh
+    container whose `var/` was lost) would start a second ledger nobody can check
+    against the key they were given, so a missing key stops the signer instead."""
     if path.exists():
         key = load_key_file(path)
         if not key.can_sign:
             raise KeyFileError(f"{path} holds a public key; the signer needs the private key")
         return key
-    if configured and not embedded:
-        raise KeyFileError(f"OVERSIGHT_LEDGER_KEY points at {path}, which does not exist")
     if not embedded:
-        log.warning(
-            "ledger_key_generated_in_var",
-            path=str(path),
-            hint="set OVERSIGHT_LEDGER_KEY to a key file kept outside the database host",
+        where = "OVERSIGHT_LEDGER_KEY points at" if configured else "the ledger key would be"
+        raise KeyFileError(
+            f"no ledger key: {where} {path}, which does not exist. Create it once with "
+            "`oversight ledger init-key` (with DATABASE_URL set, no key is ever made "
+            "silently), or point OVERSIGHT_LEDGER_KEY at the key that signed this ledger"
         )
     try:
         return generate_key_file(path)

@@ -14,6 +14,8 @@ were rewritten or removed.
 
 Several processes may sign (one at a time: the signer's advisory lock); each appends
 to its own file when they do not share one. Any subset of the heads is a valid log.
+Key rotations (ledger/rotation.py) are published in the same log, one JSON line each
+with `"type": "key-rotation"`, so the chain of keys is kept outside the database too.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import asyncpg
 import structlog
 
 from ledger.heads import TreeHead
+from ledger.rotation import ROTATION_TYPE, KeyRotation
 
 log = structlog.get_logger(__name__)
 
@@ -46,18 +49,41 @@ def append_heads(path: Path, heads: Sequence[TreeHead]) -> None:
         os.close(fd)
 
 
-def read_heads(path: Path) -> list[TreeHead]:
-    """The heads in a log, in file order; ValueError naming the first bad line."""
-    heads = []
+def append_rotation(path: Path, rotation: KeyRotation) -> None:
+    """Append a key rotation statement (ledger/rotation.py) as one JSON line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = (json.dumps(rotation.to_json(), sort_keys=True) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_log(path: Path) -> tuple[list[TreeHead], list[KeyRotation]]:
+    """The heads and the key rotations in a log, in file order; ValueError naming the
+    first bad line."""
+    heads: list[TreeHead] = []
+    rotations: list[KeyRotation] = []
     with path.open(encoding="utf-8") as f:
         for number, line in enumerate(f, start=1):
             if not line.strip():
                 continue
             try:
-                heads.append(TreeHead.from_json(json.loads(line)))
+                data = json.loads(line)
+                if isinstance(data, dict) and data.get("type") == ROTATION_TYPE:
+                    rotations.append(KeyRotation.from_json(data))
+                else:
+                    heads.append(TreeHead.from_json(data))
             except ValueError as e:  # json.JSONDecodeError is a ValueError
                 raise ValueError(f"{path}:{number}: {e}") from None
-    return heads
+    return heads, rotations
+
+
+def read_heads(path: Path) -> list[TreeHead]:
+    """The heads in a log, in file order; ValueError naming the first bad line."""
+    return read_log(path)[0]
 
 
 # --- one log per database -------------------------------------------------------------

@@ -25,12 +25,14 @@ from ledger.heads import TreeHead, to_ms
 from ledger.keys import KeyFileError, LedgerKey, seal
 from ledger.merkle import CompactRange, event_leaf_hash, frontier_nodes, tree_root
 from ledger.published import publisher_for
+from ledger.rotation import key_in_force
 from oversight.settings import Settings
 from projections.ledger import (
     LedgerGap,
     compute,
     fetch_nodes,
     insert_heads,
+    key_rotations,
     latest_head,
     ledger_size,
 )
@@ -51,6 +53,22 @@ class LedgerMismatch(Exception):
     def __init__(self, detail: str, *, position: int | None = None) -> None:
         super().__init__(detail)
         self.position = position
+
+
+class LedgerKeyMismatch(Exception):
+    """The key at hand is not the one in force: the last head was signed by another key
+    and no rotation (ledger/rotation.py) hands over to this one. Signing with it would
+    fork the ledger, so the signer stops (the supervisor retries: a corrected key file
+    is picked up) and readiness says the signer is not running."""
+
+    def __init__(self, expected: str, loaded: str) -> None:
+        super().__init__(
+            f"the ledger's last head was signed by key {expected}, and no recorded "
+            f"rotation hands over to key {loaded}: point OVERSIGHT_LEDGER_KEY at the key "
+            "in force, or rotate to the new key with `oversight ledger rotate-key --new FILE`"
+        )
+        self.expected = expected
+        self.loaded = loaded
 
 
 @dataclass(frozen=True)
@@ -98,6 +116,10 @@ async def _sign_due(
         await conn.execute(SIGNER_LOCK)
         size = await ledger_size(conn)
         last = await latest_head(conn)
+        if last is not None:  # one chain of keys: never a second ledger under a new key
+            expected = key_in_force(last, await key_rotations(conn))
+            if expected != key.key_id:
+                raise LedgerKeyMismatch(expected, key.key_id)
         last_size = last.size if last else 0
         if size <= last_size:
             return []
@@ -215,6 +237,14 @@ async def run_signer(
             reported = None
             if len(signed) >= MAX_HEADS_PER_PASS:
                 continue  # catching up: the next pass at once
+        except LedgerKeyMismatch as e:
+            log.error(
+                "ledger_key_mismatch",
+                expected_key_id=e.expected,
+                loaded_key_id=e.loaded,
+                problem=str(e),
+            )
+            raise
         except LedgerMismatch as e:
             if str(e) != reported:
                 log.error("ledger_refused_to_sign", problem=str(e), position=e.position)

@@ -72,7 +72,8 @@ from ledger.merkle import (
     nodes_needed,
     verify_consistency,
 )
-from projections.ledger import LedgerGap, all_heads, compute, fetch_nodes
+from ledger.rotation import KeyChain, KeyRotation, sealed_by
+from projections.ledger import LedgerGap, all_heads, compute, fetch_nodes, key_rotations
 from projections.runner import EVENTS_TABLE
 
 EVENT_KINDS = ("altered", "reordered", "removed", "inserted", "truncated")
@@ -272,6 +273,7 @@ async def verify_database(
     batch: int = 5000,
     progress: Callable[[int], Any] | None = None,
     published: Sequence[TreeHead] = (),
+    published_rotations: Sequence[KeyRotation] = (),
     overdue_seconds: float = DEFAULT_OVERDUE_SECONDS,
     now: datetime | None = None,
 ) -> Report:
@@ -282,7 +284,11 @@ async def verify_database(
     Events under no signed head whose first one has waited longer than `overdue_seconds`
     (the signing interval plus slack) since the ledger took it in, and seals beyond the
     last head, are findings: the store is then *unverified* (status 2), not proved. `now`
-    (default: the database's clock) is when verify looks."""
+    (default: the database's clock) is when verify looks.
+
+    `key` is the key the inspector trusts; key rotations recorded in the database and
+    `published_rotations` (each signed by both keys) lead from it to the key in force at
+    every head, and with a private key its own seals are checked (ledger/rotation.py)."""
     started = time.perf_counter()
     batch = max(1, batch)
     report = Report(seals_checked=key.seal_key is not None)
@@ -290,15 +296,21 @@ async def verify_database(
         heads = await all_heads(conn)
         report.heads = len(heads)
         report.signed = heads[-1].size if heads else 0
-        walk = _Walk(conn, key, report, [*heads, *published], batch, progress)
+        chain = KeyChain(key, [*await _rotations(conn), *published_rotations])
+        if chain.rotations:
+            report.notes.append(chain.describe())
+        seal_ranges = sealed_by(key, chain, [*heads, *published]) if key.can_sign else []
+        walk = _Walk(
+            conn, key, report, [*heads, *published], batch, progress, seal_ranges=seal_ranges
+        )
         try:
             with _no_cycle_collection():
                 await walk.run()
         finally:
             await walk.close()
         await walk.finish()
-        await _check_heads(conn, key, heads, published, walk, report)
-        await _check_coverage(conn, key, heads, published, report, overdue_seconds, now)
+        await _check_heads(conn, chain, heads, published, walk, report)
+        await _check_coverage(conn, chain, heads, published, report, overdue_seconds, now)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -392,11 +404,16 @@ class _Walk:
         heads: list[TreeHead],
         batch: int,
         progress: Callable[[int], Any] | None,
+        seal_ranges: Sequence[tuple[int, int]] = ((0, 2**63),),
     ) -> None:
         self.conn, self.report, self.batch, self.progress = conn, report, batch, progress
         self.head_sizes = frozenset(h.size for h in heads)
         seal_key = key.seal_key
         self.sealer = _Sealer(seal_key) if seal_key is not None else None
+        # The leaf positions whose seals this key made (ledger/rotation.py `sealed_by`);
+        # others (another key's, or past every head it signed) are taken as they are.
+        self.seal_ranges = list(seal_ranges)
+        self.seal_starts = [lo for lo, _ in self.seal_ranges]
         lock = asyncio.Lock()
         self.events = _Stream(conn, self.EVENTS, batch, lock)
         self.leaves = _Stream(conn, self.LEAVES, batch, lock)
@@ -507,13 +524,17 @@ class _Walk:
             # Each leaf's seal at its own position, with its notification id; where the
             # seals end inside the chunk, no seal may follow (`_step` names such leaves).
             available = await self.seals.fill(n + 1)
+            span = self._seal_span(start, start + n)
             for position, notification_id, value in self.seals.window(available):
                 if position >= start + n:
                     break
                 if (
                     position != start + sealed
                     or notification_id != leaves[sealed][1]
-                    or sealer(position, notification_id, hashes[sealed]) != value
+                    or (
+                        (span or (span is None and self._checkable(position)))
+                        and sealer(position, notification_id, hashes[sealed]) != value
+                    )
                 ):
                     return False
                 sealed += 1
@@ -703,7 +724,11 @@ class _Walk:
         assert sealer is not None
         while (s := await self.seals.peek()) is not None:
             position, notification_id, value = s["position"], s["notification_id"], s["seal"]
-            holds = sealer(position, notification_id, leaf.leaf) == value
+            holds = (
+                sealer(position, notification_id, leaf.leaf) == value
+                if self._checkable(position)
+                else True  # another key's seal: one per leaf, as it comes
+            )
             if notification_id == leaf.notification_id or holds:
                 if not holds:
                     self.seal_failures[leaf.position] = (position, leaf)
@@ -716,6 +741,21 @@ class _Walk:
                 continue
             self.unsealed.append(leaf)  # sealed leaves come after it: it never was
             return
+
+    def _checkable(self, position: int) -> bool:
+        i = bisect.bisect_right(self.seal_starts, position) - 1
+        return i >= 0 and position < self.seal_ranges[i][1]
+
+    def _seal_span(self, start: int, end: int) -> bool | None:
+        """Whether every seal of positions [start, end) is this key's (True), none is
+        (False), or some are (None)."""
+        i = bisect.bisect_right(self.seal_starts, start) - 1
+        if i >= 0 and end <= self.seal_ranges[i][1]:
+            return True
+        following = self.seal_starts[i + 1] if i + 1 < len(self.seal_starts) else None
+        if (i < 0 or start >= self.seal_ranges[i][1]) and (following is None or following >= end):
+            return False
+        return None
 
     # --- what is left -------------------------------------------------------------------
 
@@ -960,9 +1000,15 @@ def _heads(sizes: Sequence[int]) -> str:
     return f"{len(sizes)} signed head{'s' if len(sizes) != 1 else ''} ({_sizes(sizes)})"
 
 
+async def _rotations(conn: asyncpg.Connection) -> list[KeyRotation]:
+    if await conn.fetchval("SELECT to_regclass('views.ledger_key_rotations')") is None:
+        return []  # a ledger from before rotations
+    return await key_rotations(conn)
+
+
 async def _check_heads(
     conn: asyncpg.Connection,
-    key: LedgerKey,
+    chain: KeyChain,
     heads: list[TreeHead],
     published: Sequence[TreeHead],
     walk: _Walk,
@@ -973,7 +1019,7 @@ async def _check_heads(
     are grouped, one line per kind."""
     store_roots, ledger_roots = walk.store_roots, walk.ledger_roots
     proofs = await _consistency_proofs(conn, heads, ledger_roots)
-    wrong_key: list[int] = []
+    wrong_key: dict[tuple[str, str], list[int]] = {}  # (signed by, in force) -> sizes
     bad_signature: list[int] = []
     out_of_time: list[int] = []
     rewritten: list[int] = []
@@ -984,9 +1030,10 @@ async def _check_heads(
     holds: set[int] = set()
     previous: TreeHead | None = None
     for head in heads:
-        if head.key_id != key.key_id:
-            wrong_key.append(head.size)
-        elif not head.verify(key):
+        signer = chain.key_for(head.size)
+        if head.key_id != signer.key_id:
+            wrong_key.setdefault((head.key_id, signer.key_id), []).append(head.size)
+        elif not head.verify(signer):
             bad_signature.append(head.size)
         if previous is not None and head.timestamp < previous.timestamp:
             out_of_time.append(head.size)
@@ -1007,7 +1054,7 @@ async def _check_heads(
     missing: list[int] = []
     replaced: list[int] = []
     for head in published:
-        if not head.verify(key):
+        if not head.verify(chain.key_for(head.size)):
             forged.append(head.size)
             continue
         _against_store(head, store_roots, differs, beyond, holds, published=True)
@@ -1017,9 +1064,18 @@ async def _check_heads(
         elif kept != head:
             replaced.append(head.size)
     add = report.add
-    if wrong_key:
-        add(Problem("head-key", f"{_heads(wrong_key)} signed by another key than {key.key_id}",
-                    sizes=tuple(wrong_key)))  # fmt: skip
+    for rotation, why in chain.invalid:
+        add(Problem("key-rotation", f"the rotation {rotation.describe()} is ignored: {why}"))
+    for (signed_by, in_force), sizes in wrong_key.items():
+        add(
+            Problem(
+                "head-key",
+                f"{_heads(sizes)} {'were' if len(sizes) > 1 else 'was'} signed by key "
+                f"{signed_by}, not by the key in force, {in_force} (no rotation signed by "
+                "both keys hands over to it)",
+                sizes=tuple(sizes),
+            )
+        )
     if bad_signature:
         add(Problem("head-signature", f"{_heads(bad_signature)}: the signature is invalid",
                     sizes=tuple(bad_signature)))  # fmt: skip
@@ -1182,7 +1238,7 @@ async def _narrow(conn: asyncpg.Connection, start: int, end: int, report: Report
 
 async def _check_coverage(
     conn: asyncpg.Connection,
-    key: LedgerKey,
+    chain: KeyChain,
     heads: list[TreeHead],
     published: Sequence[TreeHead],
     report: Report,
@@ -1193,7 +1249,10 @@ async def _check_coverage(
     interval of a leaf reaching the ledger, and seals leaves only with a head: events
     under no head for longer, or seals past the last head, mean the heads were removed
     (or nothing signs). Nothing contradicts such a store, but nothing proves it."""
-    covered = max([h.size for h in heads] + [h.size for h in published if h.verify(key)], default=0)
+    covered = max(
+        [h.size for h in heads] + [h.size for h in published if h.verify(chain.key_for(h.size))],
+        default=0,
+    )
     if report.events > covered:
         row = await conn.fetchrow(
             "SELECT e.notification_id, e.originator_id, e.originator_version, "

@@ -9,6 +9,8 @@ Tables (schema `views`):
   (level 0 are the leaves), so a root or proof of any size is O(log n) lookups.
 - `ledger_heads(size, root, signed_at, timestamp_ms, signature, key_id)`: signed tree
   heads (ledger/signer.py), and `ledger_seals(position, notification_id, seal)`.
+- `ledger_key_rotations(...)`: statements handing signing over from one key to the
+  next, each signed by both (ledger/rotation.py): evidence, like the heads.
 - `ledger_arrivals(first_position, recorded_at)`: when each batch of leaves reached the
   ledger (the database's clock), from its first leaf on: how long a leaf has waited
   for a signed head (`oversight verify`).
@@ -40,6 +42,7 @@ from ledger.merkle import (
     frontier_nodes,
     nodes_needed,
 )
+from ledger.rotation import KeyRotation
 from projections.runner import EVENTS_TABLE, StoredEvent
 
 CREATE_SQL = """
@@ -68,6 +71,18 @@ CREATE TABLE IF NOT EXISTS views.ledger_seals (
     position bigint PRIMARY KEY,
     notification_id bigint NOT NULL,
     seal bytea NOT NULL
+);
+CREATE TABLE IF NOT EXISTS views.ledger_key_rotations (
+    old_key_id text NOT NULL,
+    new_key_id text NOT NULL,
+    size bigint NOT NULL,
+    root bytea NOT NULL,
+    timestamp_ms bigint NOT NULL,
+    old_public bytea NOT NULL,
+    new_public bytea NOT NULL,
+    old_signature bytea NOT NULL,
+    new_signature bytea NOT NULL,
+    PRIMARY KEY (old_key_id, new_key_id)
 );
 CREATE TABLE IF NOT EXISTS views.ledger_arrivals (
     first_position bigint PRIMARY KEY,
@@ -209,6 +224,33 @@ async def insert_heads(conn: asyncpg.Connection, heads: Sequence[TreeHead]) -> N
         "INSERT INTO views.ledger_heads (size, root, signed_at, timestamp_ms, signature, key_id) "
         "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (size) DO NOTHING",
         [(h.size, h.root, from_ms(h.timestamp), h.timestamp, h.signature, h.key_id) for h in heads],
+    )
+
+
+_ROTATION_COLUMNS = "size, root, timestamp_ms, old_public, new_public, old_signature, new_signature"
+
+
+async def key_rotations(conn: asyncpg.Connection) -> list[KeyRotation]:
+    """The recorded key rotations (valid or not: the reader checks), oldest first."""
+    rows = await conn.fetch(
+        f"SELECT {_ROTATION_COLUMNS} FROM views.ledger_key_rotations ORDER BY size, timestamp_ms"
+    )
+    return [KeyRotation(*r.values()) for r in rows]
+
+
+async def insert_rotation(conn: asyncpg.Connection, rotation: KeyRotation) -> None:
+    await conn.execute(
+        "INSERT INTO views.ledger_key_rotations (old_key_id, new_key_id, "
+        f"{_ROTATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        rotation.old_key_id,
+        rotation.new_key_id,
+        rotation.size,
+        rotation.root,
+        rotation.timestamp,
+        rotation.old_public,
+        rotation.new_public,
+        rotation.old_signature,
+        rotation.new_signature,
     )
 
 

@@ -641,6 +641,10 @@ def test_the_key_file_is_private_and_the_key_stays_out_of_the_database(
     assert signing_key(path, configured=False, embedded=True).key_id == key.key_id
     with pytest.raises(KeyFileError):
         signing_key(tmp_path / "missing.key", configured=True, embedded=False)
+    # Against a server, not even the default path gets a key made silently.
+    with pytest.raises(KeyFileError, match="oversight ledger init-key"):
+        signing_key(tmp_path / "var" / "ledger-ed25519.key", configured=False, embedded=False)
+    assert not (tmp_path / "var").exists()
     with pytest.raises(KeyFileError):
         signing_key(path.with_suffix(".pub"), configured=True, embedded=True)
     # Nothing in the database holds the private key's bytes.
