@@ -15,6 +15,7 @@ from api.export import csv_response, figures_as_rows, wants_csv
 from api.problems import invalid
 from api.services import Services
 from domain.calendar import calendar_notice_at
+from domain.service_statistics import PROVINCE
 from domain.values import Actor, Role
 from projections.dashboard import (
     complaint_figures,
@@ -22,6 +23,7 @@ from projections.dashboard import (
     day_bounds,
     department_ranking,
     project_figures,
+    resumption_figures,
     service_figures,
 )
 
@@ -60,10 +62,15 @@ async def dashboard(
     first: Annotated[date | None, QueryParameter(name="from")] = None,
     last: Annotated[date | None, QueryParameter(name="to")] = None,
     as_of: Annotated[date | None, QueryParameter(name="as_of")] = None,
+    # `scope` itself is Litestar's reserved name for the ASGI scope.
+    statistics_scope: Annotated[
+        str,
+        QueryParameter(name="scope", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$"),
+    ] = PROVINCE,
 ) -> Response[Any]:
     """Figures for the local days [from, to] (default: the current year to date in the
     bureau's time zone); with `as_of`, as they stood at the end of that day (events after
-    it are left out)."""
+    it are left out). `scope`: whose recorded statistics (default the province's)."""
     first, last = period(services, first, last, as_of)
     tz = services.app.calendar.timezone
     start, end, status_day = day_bounds(first, last, as_of, tz)
@@ -83,7 +90,10 @@ async def dashboard(
             "projects": await project_figures(conn, start=start, end=end, status_day=status_day),
             "credit": await credit_figures(conn, start=start, end=end, status_day=status_day),
             "service_items": await service_figures(
-                conn, first=first, last=last, recorded_before=known_by
+                conn, first=first, last=last, recorded_before=known_by, scope=statistics_scope
+            ),
+            "resumption": await resumption_figures(
+                conn, first=first, last=last, recorded_before=known_by, scope=statistics_scope
             ),
         }
     if wants_csv(request):

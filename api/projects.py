@@ -17,7 +17,7 @@ from api.cases import case_router, command_response, roles_guard
 from api.complaints import wait_for_position
 from api.problems import invalid
 from api.services import Services
-from domain.project import Classification, ProblemStatus, Project, ProjectProblem
+from domain.project import Classification, MemberKind, ProblemStatus, Project, ProjectProblem
 from domain.project_case import PROBLEM, PROJECT
 from domain.project_commands import RaiseProblem, RaiseProblemIn
 from domain.values import Actor
@@ -26,6 +26,13 @@ from projections import project_board
 
 def _actor(actor: Actor) -> dict[str, Any]:
     return {"id": actor.id, "role": actor.role.value, "org": actor.org}
+
+
+def _memberships(case: Project, kind: MemberKind) -> list[dict[str, Any]]:
+    return [
+        {"member": m.member, "joined_at": m.joined_at, "left_at": m.left_at}
+        for m in case.memberships(kind)
+    ]
 
 
 def present_project(case: Project, viewer: Actor) -> dict[str, Any]:
@@ -44,6 +51,11 @@ def present_project(case: Project, viewer: Actor) -> dict[str, Any]:
             {"classification": entry.classification.value, "at": entry.at}
             for entry in case.classification_history
         ],
+        # Who serves the project: every membership, current (left_at null) and past.
+        "task_forces": _memberships(case, MemberKind.TASK_FORCE),
+        "officers": _memberships(case, MemberKind.OFFICER),
+        "leaders": _memberships(case, MemberKind.LEADER),
+        # Of those serving now, the one that joined last (null when none serves).
         "task_force": case.task_force,
         "officer_id": case.officer_id,
         "leader": case.leader,
@@ -91,6 +103,9 @@ def board_row_body(row: dict[str, Any]) -> dict[str, Any]:
         "sector": row["sector"],
         "investment_cny": str(row["investment_cny"]),
         "classification": row["classification"],
+        "task_forces": row["task_forces"],  # those serving now, in the order they joined
+        "officers": row["officers"],
+        "leaders": row["leaders"],
         "task_force": row["task_force"],
         "officer_id": row["officer_id"],
         "leader": row["leader"],

@@ -1,27 +1,179 @@
-"""Government service statistics: recorded per reporting period, corrected with a reason."""
+"""Statistics per reporting period and scope (/api/v1/service-statistics): government
+service items and resumption rates, recorded once per kind, scope and period, corrected
+with a reason, and listed.
+
+A second record of a period is 409 naming the record and its correction move (`correct`
+in the problem, and a `Link` header), also when two arrive at the same moment.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import Annotated, Any
 
-from api.cases import case_router
-from domain.service_statistics import SERVICE_STATISTICS, ServiceStatistics
+from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody, QueryParameter
+
+from api.cases import (
+    case_router,
+    command_response,
+    in_thread,
+    roles_check,
+    roles_guard,
+)
+from api.complaints import wait_for_position
+from api.problems import invalid, problem
+from api.services import Services
+from domain.errors import ConcurrentUpdate
+from domain.service_statistics import (
+    ALL_FIGURES,
+    FIGURES,
+    SERVICE_STATISTICS,
+    PeriodAlreadyRecorded,
+    RecordServiceStatistics,
+    ServiceStatistics,
+    StatisticsKind,
+    statistics_id,
+)
 from domain.values import Actor
+from projections import case_facts
+from projections.dashboard import percent
+
+BASE = f"/api/v1/{SERVICE_STATISTICS.plural}"
 
 
 def present(stats: ServiceStatistics, viewer: Actor) -> dict[str, Any]:
-    total = stats.online + stats.offline
+    service = stats.kind is StatisticsKind.SERVICE_ITEMS
     return {
         "id": str(stats.id),
         "version": stats.version,
+        "kind": stats.kind.value,
+        "scope": stats.scope,
         "period_start": stats.period_start,
         "period_end": stats.period_end,
-        "online": stats.online,
-        "offline": stats.offline,
-        "total": total,
+        **stats.figures,
+        # service items: online + offline; resumption: resumed / required, in percent
+        "total": (stats.online or 0) + (stats.offline or 0) if service else None,
+        "rate": None if service else percent(stats.resumed or 0, stats.required or 0),
+        "corrections": stats.corrections,
         "recorded_at": stats.created_on,
         "updated_at": stats.modified_on,
     }
 
 
-router = case_router(SERVICE_STATISTICS, present)
+def row_body(row: dict[str, Any]) -> dict[str, Any]:
+    service = row["kind"] == StatisticsKind.SERVICE_ITEMS
+    return {
+        "id": str(row["id"]),
+        "version": row["version"],
+        "kind": row["kind"],
+        "scope": row["scope"],
+        "period_start": row["period_start"],
+        "period_end": row["period_end"],
+        **{name: row[name] for name in ALL_FIGURES},
+        "total": (row["online"] or 0) + (row["offline"] or 0) if service else None,
+        "rate": None if service else percent(row["resumed"] or 0, row["required"] or 0),
+        "corrections": row["corrections"],
+        "recorded_at": row["recorded_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
+@post(
+    "/",
+    before_request=roles_check(SERVICE_STATISTICS.create_roles, "record service statistics"),
+    summary="Record a period's statistics (once per kind, scope and period)",
+    status_code=201,
+)
+async def create_service_statistics(
+    request: Request[Actor, Any, Any],
+    data: JSONBody[RecordServiceStatistics],
+    services: NamedDependency[Services],
+) -> Response[Any]:
+    app, actor = services.app, request.user
+    try:
+        result = await in_thread(
+            partial(app.create, SERVICE_STATISTICS, actor, services.now(), data)
+        )
+    except ConcurrentUpdate:
+        # Another record of this period was stored between our look and our save (the id
+        # is the period's, so the store refused ours): answer as if we had seen it.
+        existing = statistics_id(data.kind, data.scope, data.period_start, data.period_end)
+        stats = await in_thread(partial(app.read, SERVICE_STATISTICS, existing, actor))
+        raise PeriodAlreadyRecorded(
+            existing, stats.version, data.kind, data.scope, data.period_start, data.period_end
+        ) from None
+    return command_response(SERVICE_STATISTICS, present, result, actor, status=201)
+
+
+@get("/", guards=[roles_guard(SERVICE_STATISTICS.read_roles, "list service statistics")])
+async def list_service_statistics(
+    request: Request[Actor, Any, Any],
+    services: NamedDependency[Services],
+    kind: FromQuery[StatisticsKind | None] = None,
+    # `scope` itself is Litestar's reserved name for the ASGI scope.
+    statistics_scope: Annotated[str | None, QueryParameter(name="scope")] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    cursor: FromQuery[str | None] = None,
+) -> Response[Any]:
+    """Every record as it stands, the latest reporting period first; `next_cursor`
+    pages on."""
+    try:
+        after = case_facts.decode_statistics_cursor(cursor) if cursor else None
+    except ValueError:
+        raise invalid("cursor", "not a cursor this API returned") from None
+    await wait_for_position(services, request)
+    async with services.pool.acquire() as conn:
+        rows = await case_facts.list_statistics(
+            conn,
+            kind=kind.value if kind else None,
+            scope=statistics_scope,
+            limit=limit + 1,
+            cursor=after,
+        )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Response(
+        {
+            "items": [row_body(r) for r in rows],
+            "next_cursor": case_facts.encode_statistics_cursor(rows[-1]) if more else None,
+        }
+    )
+
+
+def already_recorded(request: Request[Any, Any, Any], exc: PeriodAlreadyRecorded) -> Response[Any]:
+    """409 naming the record of that period and how to correct it (RFC 9457 extension
+    members `existing`, `correct`, `version`, `figures`; RFC 8288 links)."""
+    existing = f"{BASE}/{exc.statistics_id}"
+    correct = f"{existing}/correct"
+    answer = problem(
+        request,
+        409,
+        "already-recorded",
+        "Period already recorded",
+        str(exc),
+        headers={"Link": f'<{existing}>; rel="duplicate", <{correct}>; rel="edit"'},
+    )
+    assert isinstance(answer.content, dict)
+    answer.content.update(
+        existing=existing,
+        correct=correct,
+        version=exc.version,
+        figures=list(FIGURES[exc.kind]),
+    )
+    return answer
+
+
+router = Router(
+    path="/",
+    route_handlers=[
+        case_router(
+            SERVICE_STATISTICS,
+            present,
+            extra=[create_service_statistics, list_service_statistics],
+            with_create=False,
+        )
+    ],
+    exception_handlers={PeriodAlreadyRecorded: already_recorded},
+)

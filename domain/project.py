@@ -2,12 +2,13 @@
 project and its problems").
 
 A `Project` is registered once and stays active; it is classified and reclassified over
-time (the history of its class is kept), and gets a task force (专班), a chief service
-officer (首席服务员) and a contact leader (领导联系). A `ProjectProblem` is raised for one
-project, coordinated by the project's service officer, may be escalated to the contact
-leader, and ends resolved or unresolvable; a supervisor may reopen it. A problem past its
-due gets a reminder (催办) from the deadline watcher, and if still overdue 5 working days
-later a `DeadlineEscalated` event for the supervisors.
+time (the history of its class is kept), and is served by any number of task forces
+(专班), chief service officers (首席服务员) and contact leaders (领导联系), each joining and
+leaving over time (every membership is kept, with its dates). A `ProjectProblem` is
+raised for one project, coordinated by the project's service officers, may be escalated
+to a contact leader, and ends resolved or unresolvable; a supervisor may reopen it. A
+problem past its due gets a reminder (催办) from the deadline watcher, and if still
+overdue 5 working days later a `DeadlineEscalated` event for the supervisors.
 
 As in domain/complaint.py: each public method is a command that checks the rules and
 raises a named error, or records exactly one event through an `_on_...` method that only
@@ -62,6 +63,14 @@ class ProjectStatus(StrEnum):
     ACTIVE = "active"
 
 
+class MemberKind(StrEnum):
+    """Who serves a project: its task forces, chief service officers, contact leaders."""
+
+    TASK_FORCE = "task_force"  # 项目推进专班, by name
+    OFFICER = "officer"  # 首席服务员, by user id (a `service_officer` token's `sub`)
+    LEADER = "leader"  # 联系领导, by name and office
+
+
 class ProblemStatus(StrEnum):
     OPEN = "open"
     ESCALATED = "escalated"
@@ -87,6 +96,15 @@ class ClassificationEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=Tru
     at: datetime
 
 
+class Membership(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One member serving a project from `joined_at` until `left_at` (None: still). A
+    member that leaves and joins again has a second membership."""
+
+    member: str
+    joined_at: datetime
+    left_at: datetime | None = None
+
+
 class CoordinationNote(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     role: CoordinationRole
     text: str
@@ -103,6 +121,12 @@ PROJECT_MOVE_ROLES: dict[str, frozenset[Role]] = {
     "assign-task-force": frozenset({Role.SUPERVISOR}),
     "assign-officer": frozenset({Role.SUPERVISOR}),
     "assign-leader": frozenset({Role.SUPERVISOR}),
+    "join-task-force": frozenset({Role.SUPERVISOR}),
+    "leave-task-force": frozenset({Role.SUPERVISOR}),
+    "join-officer": frozenset({Role.SUPERVISOR}),
+    "leave-officer": frozenset({Role.SUPERVISOR}),
+    "join-leader": frozenset({Role.SUPERVISOR}),
+    "leave-leader": frozenset({Role.SUPERVISOR}),
 }
 
 # A project stays active: every move is always open to it (the table is here so that
@@ -112,6 +136,25 @@ PROJECT_MOVE_FROM: dict[str, frozenset[ProjectStatus]] = {
     "assign-task-force": frozenset({ProjectStatus.ACTIVE}),
     "assign-officer": frozenset({ProjectStatus.ACTIVE}),
     "assign-leader": frozenset({ProjectStatus.ACTIVE}),
+    "join-task-force": frozenset({ProjectStatus.ACTIVE}),
+    "leave-task-force": frozenset({ProjectStatus.ACTIVE}),
+    "join-officer": frozenset({ProjectStatus.ACTIVE}),
+    "leave-officer": frozenset({ProjectStatus.ACTIVE}),
+    "join-leader": frozenset({ProjectStatus.ACTIVE}),
+    "leave-leader": frozenset({ProjectStatus.ACTIVE}),
+}
+
+# The move names' part for each kind of member ("join-officer", "assign-officer").
+MEMBER_MOVE: dict[MemberKind, str] = {
+    MemberKind.TASK_FORCE: "task-force",
+    MemberKind.OFFICER: "officer",
+    MemberKind.LEADER: "leader",
+}
+# The aggregate's list of each kind's memberships.
+MEMBER_ATTRIBUTE: dict[MemberKind, str] = {
+    MemberKind.TASK_FORCE: "task_forces",
+    MemberKind.OFFICER: "officers",
+    MemberKind.LEADER: "leaders",
 }
 
 PROBLEM_MOVE_ROLES: dict[str, frozenset[Role]] = {
@@ -153,9 +196,10 @@ class Project(Aggregate):
     registered_at: datetime
     classification: Classification | None
     classification_history: list[ClassificationEntry]
-    task_force: str | None
-    officer_id: str | None
-    leader: str | None
+    # Every membership, current and past, in the order they began.
+    task_forces: list[Membership]
+    officers: list[Membership]
+    leaders: list[Membership]
     last_reason: str | None
 
     class Event(Aggregate.Event):
@@ -190,14 +234,93 @@ class Project(Aggregate):
         self.classification_history = (
             [] if classification is None else [ClassificationEntry(classification, timestamp)]
         )
-        self.task_force = None
-        self.officer_id = None
-        self.leader = None
+        self.task_forces = []
+        self.officers = []
+        self.leaders = []
         self.last_reason = None
 
     def _require(self, move: str) -> None:
         if self.status not in PROJECT_MOVE_FROM[move]:
             raise MoveNotAllowed(move, self.status)
+
+    # --- who serves the project ------------------------------------------------------
+
+    def memberships(self, kind: MemberKind) -> list[Membership]:
+        return getattr(self, MEMBER_ATTRIBUTE[kind])
+
+    def current(self, kind: MemberKind) -> list[str]:
+        """The members serving now, in the order they joined."""
+        return [m.member for m in self.memberships(kind) if m.left_at is None]
+
+    def _latest(self, kind: MemberKind) -> str | None:
+        current = self.current(kind)
+        return current[-1] if current else None
+
+    # The member that joined last, of those serving now (what a project had when it had
+    # one of each: clients of the single fields, and a problem's default leader).
+    @property
+    def task_force(self) -> str | None:
+        return self._latest(MemberKind.TASK_FORCE)
+
+    @property
+    def officer_id(self) -> str | None:
+        return self._latest(MemberKind.OFFICER)
+
+    @property
+    def leader(self) -> str | None:
+        return self._latest(MemberKind.LEADER)
+
+    def _check_join(self, kind: MemberKind, member: str) -> None:
+        move = f"join-{MEMBER_MOVE[kind]}"
+        self._require(move)
+        if member in self.current(kind):
+            raise MoveNotAllowed(move, self.status, f"{member} already serves the project")
+
+    def _check_leave(self, kind: MemberKind, member: str) -> None:
+        move = f"leave-{MEMBER_MOVE[kind]}"
+        self._require(move)
+        if member not in self.current(kind):
+            raise MoveNotAllowed(move, self.status, f"{member} does not serve the project")
+
+    def _check_assign(self, kind: MemberKind, member: str, same: str) -> None:
+        """The old one-of-each move: replaces the one member of that kind, so it is
+        refused when the project has several (they join and leave one by one)."""
+        move = f"assign-{MEMBER_MOVE[kind]}"
+        self._require(move)
+        current = self.current(kind)
+        if len(current) > 1:
+            raise MoveNotAllowed(
+                move,
+                self.status,
+                f"the project has {len(current)} {MEMBER_ATTRIBUTE[kind].replace('_', ' ')}: "
+                f"join-{MEMBER_MOVE[kind]} and leave-{MEMBER_MOVE[kind]} name the one",
+            )
+        if current == [member]:
+            raise MoveNotAllowed(move, self.status, same)
+
+    def _join(self, kind: MemberKind, member: str, at: datetime) -> None:
+        attribute = MEMBER_ATTRIBUTE[kind]
+        setattr(self, attribute, [*getattr(self, attribute), Membership(member, at)])
+
+    def _leave(self, kind: MemberKind, at: datetime, member: str | None = None) -> None:
+        """`member` leaves (every current member when None)."""
+        attribute = MEMBER_ATTRIBUTE[kind]
+        setattr(
+            self,
+            attribute,
+            [
+                msgspec.structs.replace(m, left_at=at)
+                if m.left_at is None and member in (None, m.member)
+                else m
+                for m in getattr(self, attribute)
+            ],
+        )
+
+    def _replace(self, kind: MemberKind, member: str, at: datetime) -> None:
+        """An assignment (events stored before members joined and left): the previous
+        one leaves and the new one joins."""
+        self._leave(kind, at)
+        self._join(kind, member, at)
 
     # --- commands ------------------------------------------------------------------
 
@@ -220,11 +343,7 @@ class Project(Aggregate):
     def assign_task_force(
         self, actor: Actor, at: datetime, *, task_force: str, note: str | None
     ) -> None:
-        self._require("assign-task-force")
-        if task_force == self.task_force:
-            raise MoveNotAllowed(
-                "assign-task-force", self.status, "that task force is already assigned"
-            )
+        self._check_assign(MemberKind.TASK_FORCE, task_force, "that task force is already assigned")
         self._on_task_force_assigned(
             actor=actor, timestamp=at, previous=self.task_force, task_force=task_force, note=note
         )
@@ -232,22 +351,50 @@ class Project(Aggregate):
     def assign_officer(
         self, actor: Actor, at: datetime, *, officer_id: str, note: str | None
     ) -> None:
-        self._require("assign-officer")
-        if officer_id == self.officer_id:
-            raise MoveNotAllowed(
-                "assign-officer", self.status, "that officer already serves the project"
-            )
+        self._check_assign(
+            MemberKind.OFFICER, officer_id, "that officer already serves the project"
+        )
         self._on_officer_assigned(
             actor=actor, timestamp=at, previous=self.officer_id, officer_id=officer_id, note=note
         )
 
     def assign_leader(self, actor: Actor, at: datetime, *, leader: str, note: str | None) -> None:
-        self._require("assign-leader")
-        if leader == self.leader:
-            raise MoveNotAllowed("assign-leader", self.status, "that leader is already assigned")
+        self._check_assign(MemberKind.LEADER, leader, "that leader is already assigned")
         self._on_leader_assigned(
             actor=actor, timestamp=at, previous=self.leader, leader=leader, note=note
         )
+
+    def join_task_force(
+        self, actor: Actor, at: datetime, *, task_force: str, note: str | None
+    ) -> None:
+        self._check_join(MemberKind.TASK_FORCE, task_force)
+        self._on_task_force_joined(actor=actor, timestamp=at, task_force=task_force, note=note)
+
+    def leave_task_force(
+        self, actor: Actor, at: datetime, *, task_force: str, note: str | None
+    ) -> None:
+        self._check_leave(MemberKind.TASK_FORCE, task_force)
+        self._on_task_force_left(actor=actor, timestamp=at, task_force=task_force, note=note)
+
+    def join_officer(
+        self, actor: Actor, at: datetime, *, officer_id: str, note: str | None
+    ) -> None:
+        self._check_join(MemberKind.OFFICER, officer_id)
+        self._on_officer_joined(actor=actor, timestamp=at, officer_id=officer_id, note=note)
+
+    def leave_officer(
+        self, actor: Actor, at: datetime, *, officer_id: str, note: str | None
+    ) -> None:
+        self._check_leave(MemberKind.OFFICER, officer_id)
+        self._on_officer_left(actor=actor, timestamp=at, officer_id=officer_id, note=note)
+
+    def join_leader(self, actor: Actor, at: datetime, *, leader: str, note: str | None) -> None:
+        self._check_join(MemberKind.LEADER, leader)
+        self._on_leader_joined(actor=actor, timestamp=at, leader=leader, note=note)
+
+    def leave_leader(self, actor: Actor, at: datetime, *, leader: str, note: str | None) -> None:
+        self._check_leave(MemberKind.LEADER, leader)
+        self._on_leader_left(actor=actor, timestamp=at, leader=leader, note=note)
 
     # --- events: state changes only ------------------------------------------------
 
@@ -276,7 +423,7 @@ class Project(Aggregate):
         task_force: str,
         note: str | None,
     ) -> None:
-        self.task_force = task_force
+        self._replace(MemberKind.TASK_FORCE, task_force, timestamp)
         self.last_reason = note
 
     @event("OfficerAssigned")
@@ -288,14 +435,56 @@ class Project(Aggregate):
         officer_id: str,
         note: str | None,
     ) -> None:
-        self.officer_id = officer_id
+        self._replace(MemberKind.OFFICER, officer_id, timestamp)
         self.last_reason = note
 
     @event("LeaderAssigned")
     def _on_leader_assigned(
         self, actor: Actor, timestamp: datetime, previous: str | None, leader: str, note: str | None
     ) -> None:
-        self.leader = leader
+        self._replace(MemberKind.LEADER, leader, timestamp)
+        self.last_reason = note
+
+    @event("TaskForceJoined")
+    def _on_task_force_joined(
+        self, actor: Actor, timestamp: datetime, task_force: str, note: str | None
+    ) -> None:
+        self._join(MemberKind.TASK_FORCE, task_force, timestamp)
+        self.last_reason = note
+
+    @event("TaskForceLeft")
+    def _on_task_force_left(
+        self, actor: Actor, timestamp: datetime, task_force: str, note: str | None
+    ) -> None:
+        self._leave(MemberKind.TASK_FORCE, timestamp, task_force)
+        self.last_reason = note
+
+    @event("OfficerJoined")
+    def _on_officer_joined(
+        self, actor: Actor, timestamp: datetime, officer_id: str, note: str | None
+    ) -> None:
+        self._join(MemberKind.OFFICER, officer_id, timestamp)
+        self.last_reason = note
+
+    @event("OfficerLeft")
+    def _on_officer_left(
+        self, actor: Actor, timestamp: datetime, officer_id: str, note: str | None
+    ) -> None:
+        self._leave(MemberKind.OFFICER, timestamp, officer_id)
+        self.last_reason = note
+
+    @event("LeaderJoined")
+    def _on_leader_joined(
+        self, actor: Actor, timestamp: datetime, leader: str, note: str | None
+    ) -> None:
+        self._join(MemberKind.LEADER, leader, timestamp)
+        self.last_reason = note
+
+    @event("LeaderLeft")
+    def _on_leader_left(
+        self, actor: Actor, timestamp: datetime, leader: str, note: str | None
+    ) -> None:
+        self._leave(MemberKind.LEADER, timestamp, leader)
         self.last_reason = note
 
 

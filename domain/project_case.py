@@ -3,9 +3,10 @@ sees them.
 
 Who sees a project: clerks, supervisors, inspectors and the system (the deadline watcher,
 which reminds and escalates overdue problems) all; an enterprise the projects it invests
-in; a service officer the projects it currently serves. A problem is seen by whoever sees
-its project, checked against the project as it is now: a service officer that is
-replaced loses its projects' problems at once. Departments see neither.
+in; a service officer the projects it currently serves (one of their officers now). A
+problem is seen by whoever sees its project, checked against the project as it is now:
+a service officer that leaves (or is replaced) loses the project's problems at once.
+Departments see neither.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from domain import project_commands as cmd
 from domain.access import SEE_ALL
 from domain.cases import CaseContext, CaseType, Move
 from domain.complaint_case import ESCALATE_AFTER_WORKING_DAYS
-from domain.errors import CaseNotFound
+from domain.errors import CaseNotFound, MoveNotAllowed
 from domain.project import (
     PROBLEM_MOVE_ROLES,
     PROJECT_MOVE_ROLES,
     Investor,
+    MemberKind,
     Project,
     ProjectProblem,
 )
@@ -55,7 +57,7 @@ def can_see_project(ctx: CaseContext, actor: Actor, project: Project) -> bool:
     if actor.role is Role.ENTERPRISE:
         return actor.org is not None and actor.org == project.investor.credit_code
     if actor.role is Role.SERVICE_OFFICER:
-        return project.officer_id is not None and actor.id == project.officer_id
+        return actor.id in project.current(MemberKind.OFFICER)
     return False
 
 
@@ -81,11 +83,53 @@ def assign_leader(
     case.assign_leader(actor, at, leader=c.leader, note=c.note)
 
 
+def join_task_force(
+    ctx: CaseContext, case: Project, actor: Actor, at: datetime, c: cmd.JoinTaskForce
+) -> None:
+    case.join_task_force(actor, at, task_force=c.task_force, note=c.note)
+
+
+def leave_task_force(
+    ctx: CaseContext, case: Project, actor: Actor, at: datetime, c: cmd.LeaveTaskForce
+) -> None:
+    case.leave_task_force(actor, at, task_force=c.task_force, note=c.note)
+
+
+def join_officer(
+    ctx: CaseContext, case: Project, actor: Actor, at: datetime, c: cmd.JoinOfficer
+) -> None:
+    case.join_officer(actor, at, officer_id=c.officer_id, note=c.note)
+
+
+def leave_officer(
+    ctx: CaseContext, case: Project, actor: Actor, at: datetime, c: cmd.LeaveOfficer
+) -> None:
+    case.leave_officer(actor, at, officer_id=c.officer_id, note=c.note)
+
+
+def join_leader(
+    ctx: CaseContext, case: Project, actor: Actor, at: datetime, c: cmd.JoinLeader
+) -> None:
+    case.join_leader(actor, at, leader=c.leader, note=c.note)
+
+
+def leave_leader(
+    ctx: CaseContext, case: Project, actor: Actor, at: datetime, c: cmd.LeaveLeader
+) -> None:
+    case.leave_leader(actor, at, leader=c.leader, note=c.note)
+
+
 _PROJECT_DECISIONS = {
     "classify": classify,
     "assign-task-force": assign_task_force,
     "assign-officer": assign_officer,
     "assign-leader": assign_leader,
+    "join-task-force": join_task_force,
+    "leave-task-force": leave_task_force,
+    "join-officer": join_officer,
+    "leave-officer": leave_officer,
+    "join-leader": join_leader,
+    "leave-leader": leave_leader,
 }
 
 PROJECT = CaseType(
@@ -161,8 +205,13 @@ def note(ctx: CaseContext, case: ProjectProblem, actor: Actor, at: datetime, c: 
 def escalate(
     ctx: CaseContext, case: ProjectProblem, actor: Actor, at: datetime, c: cmd.Escalate
 ) -> None:
+    """To the contact leader named, or to the one that joined the project last."""
     project = ctx.load(case.project_id)
-    case.escalate(actor, at, reason=c.reason, leader=project.leader)
+    if c.leader is not None and c.leader not in project.current(MemberKind.LEADER):
+        raise MoveNotAllowed(
+            "escalate", case.status, f"{c.leader} is not a contact leader of the project"
+        )
+    case.escalate(actor, at, reason=c.reason, leader=c.leader or project.leader)
 
 
 def resolve(

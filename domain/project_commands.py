@@ -62,19 +62,59 @@ class Classify(Command):
     note: Reason | None = None
 
 
-class AssignTaskForce(Command):
-    task_force: ShortText
+# Who serves a project: the same body joins a member, makes it leave, or (assign, the
+# one-of-each move kept from before members joined and left) replaces the only one.
+
+
+class TaskForceMember(Command):
+    task_force: ShortText  # the task force's name (项目推进专班)
     note: Reason | None = None
 
 
-class AssignOfficer(Command):
+class OfficerMember(Command):
     officer_id: ShortText  # the service officer's user id (the `sub` of its token)
     note: Reason | None = None
 
 
-class AssignLeader(Command):
-    leader: ShortText
+class LeaderMember(Command):
+    leader: ShortText  # the contact leader's name and office
     note: Reason | None = None
+
+
+class AssignTaskForce(TaskForceMember):
+    pass
+
+
+class JoinTaskForce(TaskForceMember):
+    pass
+
+
+class LeaveTaskForce(TaskForceMember):
+    pass
+
+
+class AssignOfficer(OfficerMember):
+    pass
+
+
+class JoinOfficer(OfficerMember):
+    pass
+
+
+class LeaveOfficer(OfficerMember):
+    pass
+
+
+class AssignLeader(LeaderMember):
+    pass
+
+
+class JoinLeader(LeaderMember):
+    pass
+
+
+class LeaveLeader(LeaderMember):
+    pass
 
 
 PROJECT_MOVES: dict[str, type[Command]] = {
@@ -82,6 +122,12 @@ PROJECT_MOVES: dict[str, type[Command]] = {
     "assign-task-force": AssignTaskForce,
     "assign-officer": AssignOfficer,
     "assign-leader": AssignLeader,
+    "join-task-force": JoinTaskForce,
+    "leave-task-force": LeaveTaskForce,
+    "join-officer": JoinOfficer,
+    "leave-officer": LeaveOfficer,
+    "join-leader": JoinLeader,
+    "leave-leader": LeaveLeader,
 }
 
 
@@ -104,6 +150,8 @@ class Note(Command):
 
 class Escalate(Command):
     reason: Reason
+    # One of the project's contact leaders; by default the one that joined last.
+    leader: ShortText | None = None
 
 
 class Resolve(Command):

@@ -8,16 +8,25 @@ What it loads (DOMAIN.md; the release's themes: 复工复产, 承诺即开工, �
   (急事快办), a confidential report, send-backs, extensions approved, refused and pending,
   supervision notices (督办), redo after a rejected review and after an unsatisfied
   rating, reminders and escalations by the deadline watcher;
-- 24 major projects in the four classes (未停工, 已开复工, 拟开复工, 新签约), several
-  reclassified, with task forces (专班), chief service officers (首席服务员) and contact
-  leaders (领导联系), and 30 problems (用地, 审批, 融资, 用工, 物流, 防疫物资) open,
-  escalated, resolved, reopened and unresolvable;
+- 200 major projects in the four classes (未停工, 已开复工, 拟开复工, 新签约), several
+  reclassified: 24 described one by one, with 30 problems (用地, 审批, 融资, 用工, 物流,
+  防疫物资) open, escalated, resolved, reopened and unresolvable, and 176 more (26 of them
+  with a problem) so that the release's figures come out exactly: contact leaders
+  (领导联系) for 168 projects, problems of 47 projects coordinated, 157 task forces (专班,
+  some pushing two projects) and 614 chief service officers (首席服务员, several per
+  project, some rotated: one leaves, another joins);
 - 16 credit commitments (承诺即开工) in every outcome: fulfilled in parts and late,
   breached, exempted (epidemic), revoked after a check, marked overdue by the system,
   waiting for the end of the epidemic response;
-- 38 credit-repair applications, mostly repaired, a few refused or withdrawn;
-- one government-service statistics record: 2,571,536 online and 1,571,174 offline
-  items, 2020-02-01 to 2020-06-30 (the release's 4,142,710).
+- 38 credit-repair applications, each reviewed within 1 working day and repaired (the
+  release's 100 % and 100 %);
+- the province's statistics for 2020-02-01 to 2020-06-30: 2,571,536 online and 1,571,174
+  offline government service items (the release's 4,142,710), and the resumption of
+  industrial enterprises above designated size (3,451 of 3,500: 98.6 %) and of
+  foreign-trade enterprises (1,990 of 2,000: 99.5 %).
+
+`GET /api/v1/dashboard?as_of=2020-07-07` (the year to the release's day, RELEASE_DAY)
+then prints the release's figures (tests/integration/test_demo.py checks each).
 
 Time: every command is dated from `start`, which the caller passes (the loader never
 reads the clock). The CLI uses DEMO_START, 2020-02-10 09:00 Beijing time: the first
@@ -69,7 +78,11 @@ from domain.credit_repair_case import CREDIT_REPAIR
 from domain.project import Classification, CoordinationRole, ProblemCategory
 from domain.project_case import PROBLEM, PROJECT
 from domain.registry import ALL_CASE_TYPES
-from domain.service_statistics import SERVICE_STATISTICS, RecordServiceStatistics
+from domain.service_statistics import (
+    SERVICE_STATISTICS,
+    RecordServiceStatistics,
+    StatisticsKind,
+)
 from domain.sla import SlaPolicy
 from domain.values import Actor, Channel, Kind, Rating, Role
 from oversight.system_moves import SYSTEM
@@ -89,6 +102,9 @@ LATEST = time(17, 0)  # a step that would fall later moves to the next working d
 
 ONLINE_ITEMS = 2_571_536
 OFFLINE_ITEMS = 1_571_174
+# Resumption "to date" (截至目前): resumed out of those required to, 98.6 % and 99.5 %.
+INDUSTRIAL_RESUMED = (3_451, 3_500)  # 规模以上工业企业
+FOREIGN_TRADE_RESUMED = (1_990, 2_000)  # 外贸企业
 
 
 # --- the summary ---------------------------------------------------------------------
@@ -1197,15 +1213,19 @@ NOTE_TEXTS = {
 }
 
 
-def _plan_project(ctx: _Context, spec: _ProjectSpec, n: int) -> None:
-    rng, plan = ctx.rng, ctx.plan
+OFFICER_NOTES = (
+    "首席服务员，履行“五大员”职责。",
+    "协同服务，负责项目手续代办和信息报送。",
+    "协同服务，负责项目用工和物资保障联络。",
+)
+COORDINATION = frozenset({"note", "escalate", "resolve"})  # a problem's coordinated steps
+
+
+def _plan_project(ctx: _Context, spec: _ProjectSpec) -> None:
+    rng, plan, served = ctx.rng, ctx.plan, ctx.served
     city = _CITY[spec.city]
     investor = ctx.enterprises.new(city, spec.industry)
     supervisor = rng.choice(SUPERVISORS)
-    officers = [
-        Actor(id=f"officer-{city.slug}-{n:02d}", role=Role.SERVICE_OFFICER),
-        Actor(id=f"officer-{city.slug}-{n + 30:02d}", role=Role.SERVICE_OFFICER),
-    ]
     register_wd = rng.randint(*spec.window)
     walk = ctx.tl.walk(register_wd, rng.randint(0, 300))
     first_class, _ = spec.classes[0]
@@ -1222,39 +1242,32 @@ def _plan_project(ctx: _Context, spec: _ProjectSpec, n: int) -> None:
             classification=first_class,
         ),
     )
-    task_force = f"{spec.city}市重大项目推进专班（{spec.sector}）"
-    plan.move(
-        project,
-        "assign-task-force",
-        supervisor,
-        walk.minutes(30, 120),
-        pc.AssignTaskForce(task_force=task_force),
+    served.join_task_force(
+        ctx, project, supervisor, walk, f"{spec.city}市重大项目推进专班（{spec.sector}）"
     )
-    plan.move(
-        project,
-        "assign-officer",
-        supervisor,
-        walk.minutes(10, 60),
-        pc.AssignOfficer(officer_id=officers[0].id, note="首席服务员，履行“五大员”职责。"),
-    )
+    officers = [served.join_officer(ctx, project, supervisor, walk, city, i) for i in range(2)]
     if spec.leader:
-        plan.move(
-            project,
-            "assign-leader",
-            supervisor,
-            walk.minutes(10, 60),
-            pc.AssignLeader(leader=spec.leader, note="领导联系项目。"),
-        )
+        served.join_leader(ctx, project, supervisor, walk, spec.leader)
     officer = officers[0]
     if spec.replace_officer:
-        officer = officers[1]
+        successor = served.join_officer(
+            ctx,
+            project,
+            supervisor,
+            walk,
+            city,
+            0,
+            at=walk.days(1),
+            note="工作调整，接任首席服务员。",
+        )
         plan.move(
             project,
-            "assign-officer",
+            "leave-officer",
             supervisor,
-            walk.days(1),
-            pc.AssignOfficer(officer_id=officer.id, note="工作调整，更换首席服务员。"),
+            walk.minutes(5, 30),
+            pc.LeaveOfficer(officer_id=officer.id, note="工作调整，不再担任本项目首席服务员。"),
         )
+        officer = successor
     setup_done = walk.now
     # Reclassifications, by the officer or a supervisor, on their own clock.
     class_walk = _Walk(ctx.tl, setup_done)
@@ -1276,6 +1289,210 @@ def _plan_project(ctx: _Context, spec: _ProjectSpec, n: int) -> None:
         raise_walk = _Walk(ctx.tl, setup_done)
         raise_walk.days(rng.randint(2, 6) + 4 * i)
         _plan_problem(ctx, project, problem, investor, officer, raise_walk)
+    if any(COORDINATION & set(problem.path.split()) for problem in spec.problems):
+        served.coordinated_projects += 1
+
+
+@dataclass
+class _Served:
+    """Who served the projects, and how many projects had problems coordinated: the
+    generated projects make up the release's figures (RELEASE_PROJECTS) exactly."""
+
+    leader_projects: int = 0
+    task_forces: set[str] = field(default_factory=set)
+    officers: set[str] = field(default_factory=set)
+    coordinated_projects: int = 0
+    serial: Counter[str] = field(default_factory=Counter)  # officers per city
+
+    def join_task_force(
+        self, ctx: _Context, project: _Case, actor: Actor, walk: _Walk, name: str
+    ) -> None:
+        self.task_forces.add(name)
+        ctx.plan.move(
+            project, "join-task-force", actor, walk.minutes(30, 120),
+            pc.JoinTaskForce(task_force=name),
+        )  # fmt: skip
+
+    def join_officer(
+        self,
+        ctx: _Context,
+        project: _Case,
+        actor: Actor,
+        walk: _Walk,
+        city: _City,
+        rank: int,
+        *,
+        at: datetime | None = None,
+        note: str | None = None,
+    ) -> Actor:
+        """A new chief service officer of the city joins the project (`rank` 0: the
+        first of the project's officers)."""
+        self.serial[city.slug] += 1
+        officer = Actor(
+            id=f"officer-{city.slug}-{self.serial[city.slug]:03d}", role=Role.SERVICE_OFFICER
+        )
+        self.officers.add(officer.id)
+        ctx.plan.move(
+            project,
+            "join-officer",
+            actor,
+            at or walk.minutes(10, 60),
+            pc.JoinOfficer(officer_id=officer.id, note=note or OFFICER_NOTES[min(rank, 2)]),
+        )
+        return officer
+
+    def join_leader(
+        self, ctx: _Context, project: _Case, actor: Actor, walk: _Walk, leader: str
+    ) -> None:
+        self.leader_projects += 1
+        ctx.plan.move(
+            project, "join-leader", actor, walk.minutes(10, 60),
+            pc.JoinLeader(leader=leader, note="领导联系项目。"),
+        )  # fmt: skip
+
+
+# The release's figures for the projects (DOMAIN.md), which the dashboard shows for the
+# year to the release's day: leaders in contact with 168 projects, problems of 47
+# projects coordinated, 157 task forces, 614 chief service officers.
+RELEASE_DAY = date(2020, 7, 7)
+RELEASE_PROJECTS = {
+    "with_leader_contact": 168,
+    "projects_with_coordinated_problems": 47,
+    "task_forces": 157,
+    "chief_service_officers": 614,
+}
+# Projects besides the described ones (PROJECTS), drawn from these lines of business.
+GENERATED_PROJECTS = 176
+PRODUCTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # (sector, the investor's line of business, what is built)
+    ("装备制造", "装备制造",
+     ("智能装备产业园", "数控机床扩能", "农机装备制造", "电力装备", "轨道交通装备配套")),
+    ("食品加工", "食品",
+     ("绿色食品产业园", "大豆精深加工", "杂粮加工", "肉制品加工", "饮品生产线")),
+    ("农产品加工", "粮食加工", ("水稻精深加工", "玉米深加工", "马铃薯全粉加工", "仓储烘干中心")),
+    ("新材料", "新材料科技", ("石墨深加工", "碳纤维复合材料", "高性能膜材料", "新型建材")),
+    ("医药健康", "生物科技",
+     ("生物医药产业园", "北药种植加工", "医用防护用品生产线", "疫苗冷链配送")),
+    ("现代物流", "物流", ("冷链物流园", "电商仓储分拨中心", "陆港物流枢纽", "粮食物流中心")),
+    ("新能源", "电力设备", ("风电", "生物质热电联产", "分布式光伏", "储能电站")),
+    ("文化旅游", "旅游开发", ("冰雪旅游度假区", "森林康养基地", "边境旅游综合体", "湿地生态旅游")),
+    ("数字经济", "信息技术", ("大数据中心", "软件产业园", "智慧城市运营中心", "工业互联网平台")),
+    ("汽车零部件", "汽车零部件", ("汽车零部件产业园", "新能源汽车电池配套", "汽车内饰件")),
+)  # fmt: skip
+CLASS_CHOICES = (NS, RS, PL, NEW)
+LEADER_TITLES = (
+    "{city}市人民政府副市长",
+    "{city}市人民政府市长助理",
+    "{city}市营商环境建设监督局局长",
+)
+GENERATED_PROBLEMS = (
+    _ProblemSpec(LABOUR, "复工后一线操作工缺口较大，急需招聘。", "enterprise", "note resolve",
+                 "人社部门组织专场线上招聘会，用工缺口已补齐。"),
+    _ProblemSpec(LOGISTICS, "原材料运输车辆跨市通行受限，影响复工。", "officer", "resolve",
+                 "协调办理重点物资运输车辆通行证，原材料已运抵。"),
+    _ProblemSpec(SUPPLIES, "复工所需口罩、消毒液储备不足。", "officer", "note resolve",
+                 "协调调配口罩、消毒液，满足复工防疫需要。"),
+    _ProblemSpec(FINANCING, "流动资金紧张，申请对接复工复产专项贷款。", "enterprise",
+                 "note resolve", "已对接银行发放复工复产专项贷款。"),
+    _ProblemSpec(APPROVAL, "施工许可所需部分材料因疫情无法按时提交。", "clerk", "resolve",
+                 "按“承诺即开工”容缺受理，施工许可已核发，材料待疫情结束后补齐。"),
+    _ProblemSpec(LAND, "项目用地报批材料需补正，进度较慢。", "officer", "note"),
+)  # fmt: skip
+
+
+def _plan_generated_projects(ctx: _Context) -> None:
+    """The projects besides the described ones, so that the figures come out as the
+    release's: exactly the leader contacts, coordinated projects, task forces (some push
+    two projects) and chief service officers (several per project, some rotated) the
+    described projects leave to make up."""
+    rng, plan, served, count = ctx.rng, ctx.plan, ctx.served, GENERATED_PROJECTS
+    leaders = RELEASE_PROJECTS["with_leader_contact"] - served.leader_projects
+    coordinated = (
+        RELEASE_PROJECTS["projects_with_coordinated_problems"] - served.coordinated_projects
+    )
+    task_forces = RELEASE_PROJECTS["task_forces"] - len(served.task_forces)
+    officers = RELEASE_PROJECTS["chief_service_officers"] - len(served.officers)
+    if not (0 <= leaders <= count and 0 <= coordinated <= count and 0 < task_forces <= count
+            and count <= officers):  # fmt: skip
+        raise ValueError(
+            "demo plan: the described projects leave no room for the release's figures"
+        )
+    cities = sorted(rng.choices(CITIES, CITY_WEIGHTS, k=count), key=CITIES.index)
+    with_leader = set(rng.sample(range(count), leaders))
+    with_problem = set(rng.sample(range(count), coordinated))
+    officer_counts = [officers // count + (i < officers % count) for i in range(count)]
+    rng.shuffle(officer_counts)
+    names = {spec.name for spec in PROJECTS}
+    task_force_of: dict[int, str] = {}  # consecutive projects (one city) share some
+    for i, city in enumerate(cities):
+        sector, industry, products = rng.choice(PRODUCTS)
+        name = f"{city.name}{rng.choice(products)}项目"
+        while name in names:
+            name = f"{city.name}{rng.choice(products)}{rng.choice('二三四')}期项目"
+        names.add(name)
+        investor = ctx.enterprises.new(city, industry)
+        supervisor = rng.choice(SUPERVISORS)
+        walk = ctx.tl.walk(rng.randint(0, LAST_CASE_DAY - 40), rng.randint(0, 420))
+        classification = rng.choices(CLASS_CHOICES, (3, 4, 3, 2))[0]
+        project = plan.create(
+            PROJECT,
+            rng.choice((*CLERKS[:2], supervisor)),
+            walk.now,
+            pc.RegisterProject(
+                name=name,
+                investor=pc.InvestorIn(name=investor.name, credit_code=investor.credit_code),
+                city=city.name,
+                investment_cny=Decimal(rng.randint(5, 500)) * 10_000_000,
+                sector=sector,
+                classification=classification,
+            ),
+        )
+        index = i * task_forces // count
+        if index not in task_force_of:
+            task_force_of[index] = _task_force_name(city, sector, served.task_forces)
+        served.join_task_force(ctx, project, supervisor, walk, task_force_of[index])
+        slots = officer_counts[i]
+        rotate = slots >= 2 and rng.random() < 0.15  # the last one takes over later
+        joined = [
+            served.join_officer(ctx, project, supervisor, walk, city, rank)
+            for rank in range(slots - rotate)
+        ]
+        if i in with_leader:
+            title = rng.choice(LEADER_TITLES).format(city=city.name)
+            served.join_leader(ctx, project, supervisor, walk, title)
+        setup_done = walk.now
+        if rotate:
+            later = _Walk(ctx.tl, setup_done)
+            successor = served.join_officer(
+                ctx, project, supervisor, later, city, 0, at=later.days(rng.randint(3, 15)),
+                note="工作调整，接任首席服务员。",
+            )  # fmt: skip
+            plan.move(
+                project, "leave-officer", supervisor, later.minutes(5, 30),
+                pc.LeaveOfficer(officer_id=joined[0].id, note="工作调整。"),
+            )  # fmt: skip
+            joined = [successor, *joined[1:]]
+        if classification is PL and rng.random() < 0.4:
+            plan.move(
+                project, "classify", rng.choice((joined[0], supervisor)),
+                _Walk(ctx.tl, walk.now).days(rng.randint(20, 25)),
+                pc.Classify(classification=RS, note=CLASS_NOTES[RS]),
+            )  # fmt: skip
+        if i in with_problem:
+            raise_walk = _Walk(ctx.tl, walk.now)
+            # after a rotation (within 15 working days), with the officer serving then
+            raise_walk.days(rng.randint(17, 20) if rotate else rng.randint(2, 6))
+            spec = rng.choice(GENERATED_PROBLEMS)
+            _plan_problem(ctx, project, spec, investor, joined[0], raise_walk)
+            served.coordinated_projects += 1
+
+
+def _task_force_name(city: _City, sector: str, taken: set[str]) -> str:
+    name, n = f"{city.name}市{sector}项目推进专班", 1
+    while name in taken:
+        n += 1
+        name = f"{city.name}市{sector}项目推进第{n}专班"
+    return name
 
 
 def _plan_problem(
@@ -1566,15 +1783,9 @@ PENALTIES = (
              "已召回全部不合格产品，罚款已缴清，整改报告已提交。"),
 )  # fmt: skip
 
-# 38 applications, as in the release; most repaired, a few refused, withdrawn or pending.
-REPAIR_OUTCOMES = (
-    *(["repaired"] * 33),
-    "refused-initial",
-    "refused-centre",
-    "withdrawn",
-    "submitted",
-    "applied",
-)
+# 38 applications, as in the release: every one reviewed within 1 working day and
+# repaired (the other paths stay in `_plan_credit_repair` for other data sets).
+REPAIR_OUTCOMES = ("repaired",) * 38
 
 
 def _plan_credit_repair(
@@ -1656,6 +1867,7 @@ class _Context:
     plan: _Plan
     enterprises: _Enterprises
     horizon: datetime  # the end of the data set: a deadline before it has been acted on
+    served: _Served = field(default_factory=_Served)
 
 
 def _build_plan(
@@ -1667,8 +1879,9 @@ def _build_plan(
     stats_at = tl.at(STATISTICS_DAY, 60)
     ctx = _Context(rng, calendar, sla, tl, _Plan(), _Enterprises(rng), stats_at)
 
-    for n, project in enumerate(PROJECTS, start=1):
-        _plan_project(ctx, project, n)
+    for project in PROJECTS:
+        _plan_project(ctx, project)
+    _plan_generated_projects(ctx)
     for spec in COMPLAINTS:
         unknown = {spec.department, spec.then or spec.department} - DEPARTMENTS.keys()
         if unknown:
@@ -1704,18 +1917,38 @@ def load_demo(app: Oversight, *, start: datetime, seed: int = 2020) -> DemoSumma
     plan, stats_at = _build_plan(app.calendar, app.sla, start, seed)
     local_start = start.astimezone(app.calendar.timezone)
     period_end = stats_at.date().replace(day=1) - timedelta(days=1)
+    period_start = local_start.date().replace(day=1)
     stats = plan.create(
         SERVICE_STATISTICS,
         SUPERVISORS[0],
         stats_at,
         RecordServiceStatistics(
-            period_start=local_start.date().replace(day=1),
+            period_start=period_start,
             period_end=period_end,
             online=ONLINE_ITEMS,
             offline=OFFLINE_ITEMS,
             note="全省政务服务事项办理量（网上办理、线下办理），据各市地和省直部门报送汇总。",
         ),
     )
+    for minutes, kind, (resumed, required), note in (
+        (10, StatisticsKind.INDUSTRIAL_RESUMPTION, INDUSTRIAL_RESUMED,
+         "全省规模以上工业企业复工情况，据省工业和信息化厅报送。"),
+        (20, StatisticsKind.FOREIGN_TRADE_RESUMPTION, FOREIGN_TRADE_RESUMED,
+         "全省外贸企业开复工情况，据省商务厅报送。"),
+    ):  # fmt: skip
+        plan.create(
+            SERVICE_STATISTICS,
+            SUPERVISORS[1],
+            stats_at + timedelta(minutes=minutes),
+            RecordServiceStatistics(
+                period_start=period_start,
+                period_end=period_end,
+                kind=kind,
+                resumed=resumed,
+                required=required,
+                note=note,
+            ),
+        )
     created, end = plan.run(app)
     assert stats.state is not None
     after = app.recorder.max_notification_id() or 0

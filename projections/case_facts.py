@@ -22,7 +22,10 @@ from uuid import UUID
 import asyncpg
 
 from domain.calendar import WorkingCalendar
+from domain.service_statistics import ALL_FIGURES, PROVINCE, StatisticsKind
+from projections import cursors
 from projections.bulk import upsert
+from projections.query import Query
 from projections.runner import StoredEvent
 
 FACT_COLUMNS = (
@@ -39,8 +42,18 @@ STATE_COLUMNS = (
     "subject",
 )  # fmt: skip
 
+STATISTICS_FACT_COLUMNS = (
+    "position", "statistics_id", "at", "kind", "scope", "period_start", "period_end",
+    *ALL_FIGURES,
+)  # fmt: skip
+STATISTICS_COLUMNS = (
+    "id", "version", "position", "kind", "scope", "period_start", "period_end", *ALL_FIGURES,
+    "corrections", "recorded_at", "updated_at",
+)  # fmt: skip
+
 State = dict[str, Any]
 Fact = dict[str, Any]
+Row = dict[str, Any]
 
 
 def _calendar() -> WorkingCalendar:
@@ -77,6 +90,8 @@ class ComplaintFacts:
                 fact.update(self._status(state, "accepted"))
             case "Rejected" | "Withdrawn" | "Closed":
                 fact.update(self._status(state, e.type.lower()))
+            case "ClosedUnrated":  # issue 11 §2: the rating window passed; never satisfied
+                fact.update(self._status(state, "closed"), rating="not_rated")
             case "Transferred":
                 state.update(department=d["department"], handling_due=d["due"], transferred_at=at)
                 fact.update(self._status(state, "transferred"))
@@ -105,8 +120,10 @@ class ComplaintFacts:
             case "Supervised" | "ExtensionRequested" | "Reminded" | "Escalated":
                 pass
             case "DeadlineRecomputed":  # issue 11: on time is judged against the new due
-                step = "acceptance_due" if d["step"] == "acceptance" else "handling_due"
-                state[step] = d["new_due"]
+                # Only the steps judged here: the bureau's transfer and review and the
+                # rating window are not department figures (issue 11 §2).
+                if d["step"] in ("acceptance", "handling"):
+                    state[f"{d['step']}_due"] = d["new_due"]
                 return None
             case _:
                 return None
@@ -234,13 +251,16 @@ class ProblemFacts:
 
 class CaseFacts:
     name = "case_facts"
-    version = 5
+    # 6: statistics of every kind and scope (issue 11): kind, scope and resumption
+    # figures in service_statistics_facts, and the list view service_statistics.
+    version = 6
     rebuild_cost = 3  # relative Python time per event (oversight/rebuild.py balances on it)
     tables = (
         "views.case_facts",
         "views.fact_state",
         "views.status_by_day",
         "views.service_statistics_facts",
+        "views.service_statistics",
     )
 
     def __init__(self, calendar: WorkingCalendar | None = None) -> None:
@@ -305,13 +325,40 @@ class CaseFacts:
                 position bigint PRIMARY KEY,
                 statistics_id uuid NOT NULL,
                 at timestamptz NOT NULL,
+                kind text NOT NULL,
+                scope text NOT NULL,
                 period_start date NOT NULL,
                 period_end date NOT NULL,
-                online bigint NOT NULL,
-                offline bigint NOT NULL
+                online bigint,
+                offline bigint,
+                resumed bigint,
+                required bigint
             );
-            CREATE INDEX IF NOT EXISTS service_statistics_facts_period
-                ON views.service_statistics_facts (period_end, statistics_id, at);
+            DROP INDEX IF EXISTS views.service_statistics_facts_period;
+            CREATE INDEX IF NOT EXISTS service_statistics_facts_scope
+                ON views.service_statistics_facts (kind, scope, period_end, statistics_id, at);
+            -- One row per record as it stands: GET /service-statistics.
+            CREATE TABLE IF NOT EXISTS views.service_statistics (
+                id uuid PRIMARY KEY,
+                version bigint NOT NULL,
+                position bigint NOT NULL,
+                kind text NOT NULL,
+                scope text NOT NULL,
+                period_start date NOT NULL,
+                period_end date NOT NULL,
+                online bigint,
+                offline bigint,
+                resumed bigint,
+                required bigint,
+                corrections integer NOT NULL,
+                recorded_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS service_statistics_period
+                ON views.service_statistics (period_start DESC, period_end DESC, id DESC);
+            CREATE INDEX IF NOT EXISTS service_statistics_kind_scope
+                ON views.service_statistics
+                (kind, scope, period_start DESC, period_end DESC, id DESC);
             CREATE TABLE IF NOT EXISTS views.status_by_day (
                 case_type text NOT NULL,
                 day date NOT NULL,
@@ -383,39 +430,93 @@ class CaseFacts:
         self, conn: asyncpg.Connection, events: Sequence[StoredEvent]
     ) -> None:
         """Each recorded or corrected figure, kept with its time (the latest one at or
-        before an instant is what stood then)."""
-        rows = []
-        periods: dict[UUID, tuple[date, date]] = {}
-        for e in events:
-            if e.case_type != "ServiceStatistics":
-                continue
-            d = e.data
-            if e.type == "Recorded":
-                periods[e.case_id] = (d["period_start"], d["period_end"])
-            period = periods.get(e.case_id) or await self._period_of(conn, e.case_id)
-            periods[e.case_id] = period
-            rows.append((e.position, e.case_id, d["timestamp"], *period, d["online"], d["offline"]))
-        if rows:
-            await conn.copy_records_to_table(
-                "service_statistics_facts",
-                schema_name="views",
-                columns=[
-                    "position",
-                    "statistics_id",
-                    "at",
-                    "period_start",
-                    "period_end",
-                    "online",
-                    "offline",
-                ],
-                records=rows,
+        before an instant is what stood then), and each record as it stands."""
+        mine = [e for e in events if e.case_type == "ServiceStatistics"]
+        if not mine:
+            return
+        ids = list({e.case_id for e in mine})
+        records: dict[UUID, Row] = {
+            r["id"]: dict(r)
+            for r in await conn.fetch(
+                "SELECT * FROM views.service_statistics WHERE id = ANY($1::uuid[])", ids
             )
-
-    @staticmethod
-    async def _period_of(conn: asyncpg.Connection, statistics_id: UUID) -> tuple[date, date]:
-        row = await conn.fetchrow(
-            "SELECT period_start, period_end FROM views.service_statistics_facts "
-            "WHERE statistics_id = $1 LIMIT 1",
-            statistics_id,
+        }
+        facts = []
+        for e in mine:
+            d = e.data
+            at = d["timestamp"]
+            if e.type == "Recorded":
+                # Recorded before kinds and scopes existed: the province's service items.
+                records[e.case_id] = {
+                    "id": e.case_id,
+                    "kind": str(d.get("kind") or StatisticsKind.SERVICE_ITEMS),
+                    "scope": d.get("scope") or PROVINCE,
+                    "period_start": d["period_start"],
+                    "period_end": d["period_end"],
+                    "corrections": 0,
+                    "recorded_at": at,
+                }
+            elif e.type == "Corrected":
+                records[e.case_id]["corrections"] += 1
+            else:
+                continue
+            record = records[e.case_id]
+            record.update(
+                {name: d.get(name) for name in ALL_FIGURES},
+                version=e.version,
+                position=e.position,
+                updated_at=at,
+            )
+            facts.append(
+                (
+                    e.position, e.case_id, at, record["kind"], record["scope"],
+                    record["period_start"], record["period_end"],
+                    *(record[name] for name in ALL_FIGURES),
+                )
+            )  # fmt: skip
+        await conn.copy_records_to_table(
+            "service_statistics_facts",
+            schema_name="views",
+            columns=STATISTICS_FACT_COLUMNS,
+            records=facts,
         )
-        return row["period_start"], row["period_end"]
+        await upsert(
+            conn,
+            "views.service_statistics",
+            STATISTICS_COLUMNS,
+            [tuple(r[c] for c in STATISTICS_COLUMNS) for r in records.values()],
+        )
+
+
+# --- the list of recorded statistics (GET /service-statistics) --------------------------
+
+
+def encode_statistics_cursor(row: Row) -> str:
+    return cursors.encode(row["period_start"], row["period_end"], row["id"])
+
+
+def decode_statistics_cursor(cursor: str) -> tuple[date, date, UUID]:
+    """Raises ValueError on a cursor this API did not make."""
+    start, end, row_id = cursors.decode(cursor, 3)
+    return date.fromisoformat(start), date.fromisoformat(end), UUID(row_id)
+
+
+async def list_statistics(
+    conn: asyncpg.Connection,
+    *,
+    kind: str | None = None,
+    scope: str | None = None,
+    limit: int = 50,
+    cursor: tuple[date, date, UUID] | None = None,
+) -> list[Row]:
+    """Records as they stand, the latest reporting period first."""
+    q = Query()
+    if kind:
+        q.where(f"kind = {q.arg(kind)}")
+    if scope:
+        q.where(f"scope = {q.arg(scope)}")
+    if cursor:
+        start, end, row_id = (q.arg(part) for part in cursor)
+        q.where(f"(period_start, period_end, id) < ({start}, {end}, {row_id})")
+    order = "period_start DESC, period_end DESC, id DESC"
+    return await q.fetch(conn, "views.service_statistics", order, limit)

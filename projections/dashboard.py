@@ -8,10 +8,12 @@ printed then.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import asyncpg
+
+from domain.service_statistics import ALL_FIGURES, PROVINCE, StatisticsKind
 
 OPEN_COMPLAINT = ("lodged", "accepted", "transferred", "replied", "awaiting_rating")
 SATISFIED = ("very_satisfied", "satisfied", "basically_satisfied")
@@ -162,36 +164,157 @@ async def department_ranking(
     return ranking
 
 
-async def service_figures(
-    conn: asyncpg.Connection, *, first: date, last: date, recorded_before: datetime
-) -> dict[str, Any]:
-    """Government service items in reporting periods inside [first, last], each at its
-    latest figure recorded at or before `recorded_before`."""
-    row = await conn.fetchrow(
+class _Record(NamedTuple):
+    kind: str
+    start: date
+    end: date
+    first_position: int  # when the record was first stored
+    figures: dict[str, int | None]
+
+    @property
+    def interval(self) -> str:
+        """ISO 8601 interval of days: `2020-02-01/2020-06-30`."""
+        return f"{self.start.isoformat()}/{self.end.isoformat()}"
+
+    def overlaps(self, other: _Record) -> bool:
+        return self.start <= other.end and other.start <= self.end
+
+
+async def _statistics(
+    conn: asyncpg.Connection,
+    *,
+    kinds: list[str],
+    scope: str,
+    first: date,
+    last: date,
+    recorded_before: datetime,
+) -> list[_Record]:
+    """Every record of these kinds and scope whose reporting period meets [first, last],
+    at its latest figures recorded at or before `recorded_before`."""
+    rows = await conn.fetch(
         """
-        SELECT coalesce(sum(online), 0)::bigint AS online,
-               coalesce(sum(offline), 0)::bigint AS offline,
-               count(*) AS periods
-        FROM (
-          SELECT DISTINCT ON (statistics_id) online, offline
-          FROM views.service_statistics_facts
-          WHERE period_start >= $1 AND period_end <= $2 AND at <= $3
-          ORDER BY statistics_id, at DESC, position DESC
-        ) AS latest
+        SELECT DISTINCT ON (statistics_id) kind, period_start, period_end,
+               online, offline, resumed, required,
+               min(position) OVER (PARTITION BY statistics_id) AS first_position
+        FROM views.service_statistics_facts
+        WHERE kind = ANY($1::text[]) AND scope = $2
+          AND period_end >= $3 AND period_start <= $4 AND at <= $5
+        ORDER BY statistics_id, at DESC, position DESC
         """,
+        kinds,
+        scope,
         first,
         last,
         recorded_before,
     )
-    total = row["online"] + row["offline"]
+    return [
+        _Record(
+            r["kind"],
+            r["period_start"],
+            r["period_end"],
+            r["first_position"],
+            {name: r[name] for name in ALL_FIGURES},
+        )
+        for r in rows
+    ]
+
+
+def _split(records: list[_Record], first: date, last: date) -> tuple[list[_Record], list[_Record]]:
+    """(records whose period lies inside [first, last], those that cut through it)."""
+    inside = [r for r in records if first <= r.start and r.end <= last]
+    cut = [r for r in records if not (first <= r.start and r.end <= last)]
+    return inside, sorted(cut, key=lambda r: (r.start, r.end))
+
+
+async def service_figures(
+    conn: asyncpg.Connection,
+    *,
+    first: date,
+    last: date,
+    recorded_before: datetime,
+    scope: str = PROVINCE,
+) -> dict[str, Any]:
+    """Government service items of one scope in the reporting periods inside [first,
+    last], each record at its latest figure recorded at or before `recorded_before`.
+
+    No item is counted twice: of records whose periods overlap (a month inside a
+    recorded quarter; two records of one period stored before that was refused), the
+    longest period counts, then the first recorded. `periods` names the periods
+    counted, `overlapping` those left out for that, `partly_outside` those that cut
+    through [first, last] and so are not counted at all (a period's items cannot be
+    split by day)."""
+    records = await _statistics(
+        conn,
+        kinds=[StatisticsKind.SERVICE_ITEMS.value],
+        scope=scope,
+        first=first,
+        last=last,
+        recorded_before=recorded_before,
+    )
+    inside, cut = _split(records, first, last)
+    counted: list[_Record] = []
+    overlapping: list[_Record] = []
+    for record in sorted(inside, key=lambda r: (r.start - r.end, r.start, r.first_position)):
+        (overlapping if any(record.overlaps(c) for c in counted) else counted).append(record)
+    online = sum(r.figures["online"] or 0 for r in counted)
+    offline = sum(r.figures["offline"] or 0 for r in counted)
+    total = online + offline
     return {
-        "periods": row["periods"],
+        "scope": scope,
+        "periods": [r.interval for r in sorted(counted, key=lambda r: r.start)],
+        "overlapping": [r.interval for r in sorted(overlapping, key=lambda r: (r.start, r.end))],
+        "partly_outside": [r.interval for r in cut],
         "items": total,
-        "online": row["online"],
-        "offline": row["offline"],
-        "online_share": percent(row["online"], total),
-        "offline_share": percent(row["offline"], total),
+        "online": online,
+        "offline": offline,
+        "online_share": percent(online, total),
+        "offline_share": percent(offline, total),
     }
+
+
+# The dashboard's names for the resumption kinds.
+RESUMPTION_SECTIONS = {
+    StatisticsKind.INDUSTRIAL_RESUMPTION.value: "industrial",
+    StatisticsKind.FOREIGN_TRADE_RESUMPTION.value: "foreign_trade",
+}
+
+
+async def resumption_figures(
+    conn: asyncpg.Connection,
+    *,
+    first: date,
+    last: date,
+    recorded_before: datetime,
+    scope: str = PROVINCE,
+) -> dict[str, Any]:
+    """The resumption rates of one scope: for each kind, the record of the latest
+    reporting period inside [first, last] (a rate is a state, not a flow: periods are
+    never summed); of periods ending the same day the shorter (more recent) one, then
+    the first recorded. `partly_outside` names the periods that cut through the range."""
+    records = await _statistics(
+        conn,
+        kinds=list(RESUMPTION_SECTIONS),
+        scope=scope,
+        first=first,
+        last=last,
+        recorded_before=recorded_before,
+    )
+    inside, cut = _split(records, first, last)
+    figures: dict[str, Any] = {"scope": scope}
+    for kind, section in RESUMPTION_SECTIONS.items():
+        mine = [r for r in inside if r.kind == kind]
+        latest = min(mine, key=lambda r: (-r.end.toordinal(), -r.start.toordinal(),
+                                          r.first_position), default=None)  # fmt: skip
+        resumed = latest.figures["resumed"] if latest else None
+        required = latest.figures["required"] if latest else None
+        figures[section] = {
+            "period": latest.interval if latest else None,
+            "resumed": resumed,
+            "required": required,
+            "rate": None if latest is None else percent(resumed or 0, required or 0),
+            "partly_outside": [r.interval for r in cut if r.kind == kind],
+        }
+    return figures
 
 
 async def _status_counts(conn: asyncpg.Connection, case_type: str, day: date) -> dict[str, int]:
@@ -269,25 +392,22 @@ CLASSES = ("never_stopped", "resumed", "planning_to_resume", "newly_signed")
 async def project_figures(
     conn: asyncpg.Connection, *, start: datetime, end: datetime, status_day: date
 ) -> dict[str, Any]:
-    """Projects as they stood at the end (classes, leader contacts, task forces, chief
-    service officers) and their problems over the period."""
+    """Projects by class as they stood at the end; over the period: the projects with a
+    contact leader, the task forces and the chief service officers that served (any
+    time in [start, end): joined before the end, not left before the start), and the
+    problems raised, coordinated, escalated and ended, and the projects they were for."""
     by_class = await _status_counts(conn, "Project", status_day)
     classified = sum(by_class.get(c, 0) for c in CLASSES)
-    stock = await conn.fetchrow(
+    served = await conn.fetchrow(
         """
-        WITH current AS (
-          SELECT DISTINCT ON (case_id, type) case_id, type, subject
-          FROM views.case_facts
-          WHERE case_type = 'Project' AND at < $1
-            AND type IN ('TaskForceAssigned', 'OfficerAssigned', 'LeaderAssigned')
-          ORDER BY case_id, type, at DESC, position DESC
-        )
         SELECT
-          count(*) FILTER (WHERE type = 'LeaderAssigned') AS with_leader,
-          count(DISTINCT subject) FILTER (WHERE type = 'TaskForceAssigned') AS task_forces,
-          count(DISTINCT subject) FILTER (WHERE type = 'OfficerAssigned') AS officers
-        FROM current
+          count(DISTINCT project_id) FILTER (WHERE kind = 'leader') AS with_leader,
+          count(DISTINCT member) FILTER (WHERE kind = 'task_force') AS task_forces,
+          count(DISTINCT member) FILTER (WHERE kind = 'officer') AS officers
+        FROM views.project_members
+        WHERE joined_at < $2 AND (left_at IS NULL OR left_at > $1)
         """,
+        start,
         end,
     )
     registered = await conn.fetchval(
@@ -315,8 +435,9 @@ async def project_figures(
                  AS coordinated,
                count(DISTINCT subject) FILTER (WHERE type = 'Resolved') AS resolved
         FROM views.case_facts
-        WHERE case_type = 'ProjectProblem' AND at < $1
+        WHERE case_type = 'ProjectProblem' AND at >= $1 AND at < $2
         """,
+        start,
         end,
     )
     return {
@@ -326,9 +447,9 @@ async def project_figures(
         "resumption_rate": percent(
             by_class.get("resumed", 0) + by_class.get("never_stopped", 0), classified
         ),
-        "with_leader_contact": stock["with_leader"],
-        "task_forces": stock["task_forces"],
-        "chief_service_officers": stock["officers"],
+        "with_leader_contact": served["with_leader"],
+        "task_forces": served["task_forces"],
+        "chief_service_officers": served["officers"],
         "problems": {
             "raised": flow["raised"],
             "coordinated": flow["coordinated"],

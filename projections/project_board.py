@@ -1,10 +1,15 @@
-"""View `project_board`: every project with its class, task force, officer and problem
-counts (views.project_board), and one row per problem (views.project_problems).
+"""View `project_board`: every project with its class, who serves it and its problem
+counts (views.project_board), one row per problem (views.project_problems), and one row
+per membership of a task force, chief service officer or contact leader, with the days
+it began and ended (views.project_members: the dashboard counts who served in a period).
 
 Each batch loads the rows it touches (the problems of the batch, then their projects and
 the batch's projects), folds the events into them in notification order in Python, and
 writes each table back with one multi-row upsert. A problem's move changes its project's
 counts: the problem leaves the count of its old status bucket for the new one.
+
+A project's assignment events (stored before members joined and left) are the previous
+member leaving and the new one joining, as in the aggregate (domain/project.py).
 
 A problem row also keeps the deadline watcher's marks (oversight/deadline_watchers.py):
 how many reminders (催办) it got, the due the last one was about and when it escalates,
@@ -20,7 +25,7 @@ from uuid import UUID
 
 import asyncpg
 
-from domain.project import ProblemStatus
+from domain.project import MemberKind, ProblemStatus
 from domain.values import Actor, Role
 from projections import cursors
 from projections.bulk import upsert
@@ -41,6 +46,9 @@ PROJECT_COLUMNS = (
     "task_force",
     "officer_id",
     "leader",
+    "task_forces",
+    "officers",
+    "leaders",
     "open_problems",
     "resolved_problems",
     "unresolvable_problems",
@@ -72,7 +80,18 @@ PROBLEM_COLUMNS = (
     "due_provisional",
 )
 
+MEMBER_COLUMNS = ("project_id", "kind", "member", "joined_position", "joined_at", "left_at")
+
 Row = dict[str, Any]
+
+# Each kind of member (domain/project.py MemberKind): the board's list of the current
+# ones, and its column of the one that joined last (what the board had when a project
+# had one of each; the warnings name that officer).
+MEMBER_LISTS = {
+    MemberKind.TASK_FORCE: ("task_forces", "task_force"),
+    MemberKind.OFFICER: ("officers", "officer_id"),
+    MemberKind.LEADER: ("leaders", "leader"),
+}
 
 # The project_board column that counts problems in each status.
 COUNT_COLUMN: dict[str, str] = {
@@ -104,6 +123,9 @@ def _registered(row: Row, e: StoredEvent) -> None:
         task_force=None,
         officer_id=None,
         leader=None,
+        task_forces=[],
+        officers=[],
+        leaders=[],
         open_problems=0,
         resolved_problems=0,
         unresolvable_problems=0,
@@ -118,9 +140,50 @@ def _reclassified(row: Row, e: StoredEvent) -> None:
         row["reclassified"] += 1
 
 
-def _assigned(column: str, field: str) -> Callable[[Row, StoredEvent], None]:
-    def apply(row: Row, e: StoredEvent) -> None:
-        row[column] = e.data[field]
+class Members:
+    """The memberships a batch touches: those still open, loaded for the batch's
+    projects, and every one begun or ended in the batch."""
+
+    def __init__(self, open_rows: Sequence[Row]) -> None:
+        self.open: dict[tuple[UUID, str, str], Row] = {
+            (r["project_id"], r["kind"], r["member"]): r for r in open_rows
+        }
+        self.touched: dict[int, Row] = {}
+
+    def join(self, board: Row, kind: MemberKind, member: str, e: StoredEvent) -> None:
+        row = {
+            "project_id": e.case_id,
+            "kind": kind.value,
+            "member": member,
+            "joined_position": e.position,
+            "joined_at": e.data["timestamp"],
+            "left_at": None,
+        }
+        self.open[(e.case_id, kind.value, member)] = row
+        self.touched[e.position] = row
+        current, latest = MEMBER_LISTS[kind]
+        board[current] = [*board[current], member]
+        board[latest] = member
+
+    def leave(self, board: Row, kind: MemberKind, member: str, e: StoredEvent) -> None:
+        row = self.open.pop((e.case_id, kind.value, member))
+        row["left_at"] = e.data["timestamp"]
+        self.touched[row["joined_position"]] = row
+        current, latest = MEMBER_LISTS[kind]
+        board[current] = [m for m in board[current] if m != member]
+        board[latest] = board[current][-1] if board[current] else None
+
+    def replace(self, board: Row, kind: MemberKind, member: str, e: StoredEvent) -> None:
+        for previous in list(board[MEMBER_LISTS[kind][0]]):
+            self.leave(board, kind, previous, e)
+        self.join(board, kind, member, e)
+
+
+def _member_handler(
+    kind: MemberKind, field: str, verb: str
+) -> Callable[[Members, Row, StoredEvent], None]:
+    def apply(members: Members, row: Row, e: StoredEvent) -> None:
+        getattr(members, verb)(row, kind, e.data[field], e)
 
     return apply
 
@@ -128,9 +191,16 @@ def _assigned(column: str, field: str) -> Callable[[Row, StoredEvent], None]:
 PROJECT_HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Registered": _registered,
     "Reclassified": _reclassified,
-    "TaskForceAssigned": _assigned("task_force", "task_force"),
-    "OfficerAssigned": _assigned("officer_id", "officer_id"),
-    "LeaderAssigned": _assigned("leader", "leader"),
+}
+# Who serves the project: handlers that also keep views.project_members.
+MEMBER_HANDLERS: dict[str, Callable[[Members, Row, StoredEvent], None]] = {
+    f"{noun}{event}": _member_handler(kind, field, verb)
+    for kind, noun, field in (
+        (MemberKind.TASK_FORCE, "TaskForce", "task_force"),
+        (MemberKind.OFFICER, "Officer", "officer_id"),
+        (MemberKind.LEADER, "Leader", "leader"),
+    )
+    for event, verb in (("Assigned", "replace"), ("Joined", "join"), ("Left", "leave"))
 }
 
 
@@ -230,8 +300,10 @@ PROBLEM_HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
 
 class ProjectBoard:
     name = "project_board"
-    version = 3  # 2: the problems' reminder columns; 3: due_provisional (issue 11)
-    tables = ("views.project_board", "views.project_problems")
+    # 2: the problems' reminder columns; 3: due_provisional (issue 11); 4: members who
+    # join and leave (issue 11): the board's lists and views.project_members
+    version = 4
+    tables = ("views.project_board", "views.project_problems", "views.project_members")
 
     async def create(self, conn: asyncpg.Connection) -> None:
         await conn.execute(
@@ -250,6 +322,9 @@ class ProjectBoard:
                 task_force text,
                 officer_id text,
                 leader text,
+                task_forces text[] NOT NULL,
+                officers text[] NOT NULL,
+                leaders text[] NOT NULL,
                 open_problems integer NOT NULL,
                 resolved_problems integer NOT NULL,
                 unresolvable_problems integer NOT NULL,
@@ -261,8 +336,10 @@ class ProjectBoard:
                 ON views.project_board (registered_at DESC, id DESC);
             CREATE INDEX IF NOT EXISTS project_board_investor
                 ON views.project_board (investor_credit_code, registered_at DESC, id DESC);
-            CREATE INDEX IF NOT EXISTS project_board_officer
-                ON views.project_board (officer_id, registered_at DESC, id DESC);
+            -- A service officer's list: the projects it serves now (any of their officers).
+            DROP INDEX IF EXISTS views.project_board_officer;
+            CREATE INDEX IF NOT EXISTS project_board_officers
+                ON views.project_board USING gin (officers);
             CREATE INDEX IF NOT EXISTS project_board_class
                 ON views.project_board (classification, registered_at DESC, id DESC);
             CREATE TABLE IF NOT EXISTS views.project_problems (
@@ -293,6 +370,19 @@ class ProjectBoard:
             DROP INDEX IF EXISTS views.project_problems_due;
             CREATE INDEX IF NOT EXISTS project_problems_due_id
                 ON views.project_problems (due_at, id) WHERE due_at IS NOT NULL;
+            CREATE TABLE IF NOT EXISTS views.project_members (
+                joined_position bigint PRIMARY KEY,  -- the event that began it
+                project_id uuid NOT NULL,
+                kind text NOT NULL,  -- task_force, officer, leader
+                member text NOT NULL,
+                joined_at timestamptz NOT NULL,
+                left_at timestamptz
+            );
+            -- The dashboard: who served in [start, end), i.e. joined before its end.
+            CREATE INDEX IF NOT EXISTS project_members_kind
+                ON views.project_members (kind, joined_at);
+            CREATE INDEX IF NOT EXISTS project_members_open
+                ON views.project_members (project_id) WHERE left_at IS NULL;
             """
         )
 
@@ -316,11 +406,27 @@ class ProjectBoard:
                 "SELECT * FROM views.project_board WHERE id = ANY($1::uuid[])", list(project_ids)
             )
         }
+        serving = {e.case_id for e in mine if e.type in MEMBER_HANDLERS}
+        members = Members(
+            [
+                dict(r)
+                for r in await conn.fetch(
+                    "SELECT * FROM views.project_members "
+                    "WHERE project_id = ANY($1::uuid[]) AND left_at IS NULL",
+                    list(serving),
+                )
+            ]
+            if serving
+            else []
+        )
         for e in mine:
             at = e.data["timestamp"]
             if e.case_type == "Project":
                 project = projects.setdefault(e.case_id, {})
-                PROJECT_HANDLERS[e.type](project, e)
+                if e.type in MEMBER_HANDLERS:
+                    MEMBER_HANDLERS[e.type](members, project, e)
+                else:
+                    PROJECT_HANDLERS[e.type](project, e)
                 project["version"] = e.version
             else:
                 problem = problems.setdefault(e.case_id, {})
@@ -347,6 +453,13 @@ class ProjectBoard:
             "views.project_problems",
             PROBLEM_COLUMNS,
             [tuple(row[c] for c in PROBLEM_COLUMNS) for row in problems.values()],
+        )
+        await upsert(
+            conn,
+            "views.project_members",
+            MEMBER_COLUMNS,
+            [tuple(row[c] for c in MEMBER_COLUMNS) for row in members.touched.values()],
+            key=("joined_position",),
         )
 
 
@@ -377,7 +490,7 @@ async def list_projects(
     if actor.role is Role.ENTERPRISE:
         q.where(f"investor_credit_code = {q.arg(actor.org)}")
     elif actor.role is Role.SERVICE_OFFICER:
-        q.where(f"officer_id = {q.arg(actor.id)}")
+        q.where(f"officers @> ARRAY[{q.arg(actor.id)}::text]")
     if classification:
         q.where(f"classification = {q.arg(classification)}")
     if city:

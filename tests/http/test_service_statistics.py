@@ -28,7 +28,10 @@ def test_the_release_figures_and_a_correction_as_of(fresh_client, clock):
     headers = {**SUPERVISOR, "X-Min-Position": str(stats["position"])}
     items = client.get(DASHBOARD, headers=headers).json()["service_items"]
     assert items == {
-        "periods": 1,
+        "scope": "province",
+        "periods": ["2020-01-01/2020-06-30"],
+        "overlapping": [],
+        "partly_outside": [],
         "items": 4_142_710,
         "online": 2_571_536,
         "offline": 1_571_174,

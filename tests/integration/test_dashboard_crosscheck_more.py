@@ -27,7 +27,13 @@ from domain import project_commands as pc
 from domain.commitment_case import COMMITMENT
 from domain.credit_repair import Severity
 from domain.credit_repair_case import CREDIT_REPAIR
-from domain.project import Classification, CoordinationRole, ProblemCategory
+from domain.project import (
+    MEMBER_MOVE,
+    Classification,
+    CoordinationRole,
+    MemberKind,
+    ProblemCategory,
+)
 from domain.project_case import PROBLEM, PROJECT
 from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
@@ -50,7 +56,8 @@ CLASSES = ("never_stopped", "resumed", "planning_to_resume", "newly_signed")
 TASK_FORCES = ("tf-a", "tf-b", "tf-c")
 OFFICERS = ("o-a", "o-b", "o-c")
 LEADERS = ("l-a", "l-b")
-CASE_FACTS = next(p for p in PROJECTIONS if p.name == "case_facts")
+# The dashboard's views: the facts, and who served the projects (project_board).
+VIEWS = [p for p in PROJECTIONS if p.name in ("case_facts", "project_board")]
 
 
 def pct(part: int, whole: int) -> float | None:
@@ -105,11 +112,19 @@ def play_project(app, script, project_ids: list, problem_ids: list) -> None:
     project_ids.append(project.id)
     problems: list = []
 
-    def assign(move: str, pool: tuple[str, ...], current: str | None, pick: int, make):
+    def serve(kind: MemberKind, pool: tuple[str, ...], pick: int):
+        """A member joins or leaves, or (while at most one serves) one is assigned."""
+        move_kind, field = MEMBER_MOVE[kind], {"officer": "officer_id"}.get(kind, kind.value)
+        current = project.current(kind)
         name = pool[pick % len(pool)]
-        if name == current:
-            name = pool[(pick + 1) % len(pool)]
-        return app.move(project.id, move, SUPERVISOR, at, make(name), case_type=PROJECT).case
+        if pick % 3 == 0 and len(current) <= 1:
+            if current == [name]:
+                name = pool[(pick + 1) % len(pool)]
+            move = f"assign-{move_kind}"
+        else:
+            move = f"leave-{move_kind}" if name in current else f"join-{move_kind}"
+        body = pc.PROJECT_MOVES[move](**{field: name})
+        return app.move(project.id, move, SUPERVISOR, at, body, case_type=PROJECT).case
 
     for hours, choice, pick in moves:
         at += timedelta(hours=hours)
@@ -121,25 +136,11 @@ def play_project(app, script, project_ids: list, problem_ids: list) -> None:
             body = pc.Classify(classification=Classification(new))
             project = app.move(project.id, "classify", CLERK, at, body, case_type=PROJECT).case
         elif kind == 1:
-            project = assign(
-                "assign-task-force",
-                TASK_FORCES,
-                project.task_force,
-                pick,
-                lambda n: pc.AssignTaskForce(task_force=n),
-            )
+            project = serve(MemberKind.TASK_FORCE, TASK_FORCES, pick)
         elif kind == 2:
-            project = assign(
-                "assign-officer",
-                OFFICERS,
-                project.officer_id,
-                pick,
-                lambda n: pc.AssignOfficer(officer_id=n),
-            )
+            project = serve(MemberKind.OFFICER, OFFICERS, pick)
         elif kind == 3:
-            project = assign(
-                "assign-leader", LEADERS, project.leader, pick, lambda n: pc.AssignLeader(leader=n)
-            )
+            project = serve(MemberKind.LEADER, LEADERS, pick)
         elif kind == 4 or not problems:
             body = pc.RaiseProblem(
                 category=ProblemCategory.LAND,
@@ -284,44 +285,58 @@ def play_repair(app, script, ids: list) -> None:
 
 
 def expected_projects(app, project_ids, problem_ids, start, end, status_day) -> dict:
-    """Projects as they stood at `end` (registered by then; their current task force,
-    officer and leader), their class at the end of `status_day`; problems raised,
-    coordinated (noted, escalated or resolved), escalated, resolved and declared
-    unresolvable in [start, end), their status at the end of `status_day`; projects with
-    a problem ever coordinated, or ever resolved (also if reopened since), before `end`."""
+    """Projects registered by `end`, their class at the end of `status_day`; the
+    projects with a contact leader, the task forces and the officers that served at any
+    time in [start, end) (joined before `end`, not left by `start`; an assignment is the
+    previous one leaving and the new one joining); problems raised, coordinated (noted,
+    escalated or resolved), escalated, resolved and declared unresolvable in [start,
+    end), their status at the end of `status_day`; the projects with a problem
+    coordinated, or resolved, in [start, end)."""
     cutoff = end_of(status_day)
     registered = 0
     classes: Counter = Counter()
     leaders = 0
     task_forces: set[str] = set()
     officers: set[str] = set()
+    fields = {"TaskForce": "task_force", "Officer": "officer_id", "Leader": "leader"}
     for project_id in project_ids:
         case, events = app.history(PROJECT, project_id, SUPERVISOR)
-        cls = task_force = officer = leader = None
+        cls = None
         cls_at_status_day = None
+        # (kind, member) -> when it joined, while it serves; and every interval served
+        serving: dict[tuple[str, str], datetime] = {}
+        served: list[tuple[str, str, datetime, datetime | None]] = []
+
         for e in events:
             name, at = type(e).__name__, e.timestamp
+            noun = next((n for n in fields if name.startswith(n)), None)
             if name == "Registered":
                 cls = e.classification
                 registered += at < end
             elif name == "Reclassified":
                 cls = e.classification
-            elif name == "TaskForceAssigned" and at < end:
-                task_force = e.task_force
-            elif name == "OfficerAssigned" and at < end:
-                officer = e.officer_id
-            elif name == "LeaderAssigned" and at < end:
-                leader = e.leader
+            elif noun and name.endswith("Assigned"):
+                for key in [k for k in serving if k[0] == noun]:
+                    served.append((*key, serving.pop(key), at))
+                serving[(noun, getattr(e, fields[noun]))] = at
+            elif noun and name.endswith("Joined"):
+                serving[(noun, getattr(e, fields[noun]))] = at
+            elif noun and name.endswith("Left"):
+                key = (noun, getattr(e, fields[noun]))
+                served.append((*key, serving.pop(key), at))
             if at < cutoff:
                 cls_at_status_day = cls
         assert cls == case.classification  # the fold agrees with the aggregate
+        served += [(*key, joined, None) for key, joined in serving.items()]
+        in_period = [(n, m) for n, m, a, b in served if a < end and (b is None or b > start)]
+        assert sorted(m for n, m in serving if n == "Officer") == sorted(
+            case.current(MemberKind.OFFICER)
+        )
         if cls_at_status_day is not None:
             classes[str(cls_at_status_day)] += 1
-        leaders += leader is not None
-        if task_force:
-            task_forces.add(task_force)
-        if officer:
-            officers.add(officer)
+        leaders += any(n == "Leader" for n, _ in in_period)
+        task_forces |= {m for n, m in in_period if n == "TaskForce"}
+        officers |= {m for n, m in in_period if n == "Officer"}
 
     flow: Counter = Counter()
     coordinated: set[UUID] = set()
@@ -345,14 +360,14 @@ def expected_projects(app, project_ids, problem_ids, start, end, status_day) -> 
                 status_then = status
             if at >= end:
                 continue
+            if at < start:
+                continue
             if name in ("Noted", "Escalated", "Resolved"):
                 projects_coordinated.add(case.project_id)
-                if at >= start:
-                    coordinated.add(problem_id)
+                coordinated.add(problem_id)
             if name == "Resolved":
                 projects_resolved.add(case.project_id)
-            if at >= start:
-                flow[name] += 1
+            flow[name] += 1
         assert status == case.status.value
         if status_then:
             statuses[status_then] += 1
@@ -473,7 +488,7 @@ def expected_credit(app, commitment_ids, repair_ids, start, end, status_day) -> 
 
 
 def dashboard(url: str, figures: Callable, first: int, length: int, as_of, batch: int):
-    """Catch the case facts up and compute `figures` for the period, in a thread with an
+    """Catch the dashboard's views up and compute `figures` for the period, in a thread with an
     event loop of its own (pytest-asyncio owns this thread's loop)."""
     first_day = FIRST_DAY + timedelta(days=first)
     last_day = first_day + timedelta(days=length)
@@ -483,8 +498,8 @@ def dashboard(url: str, figures: Callable, first: int, length: int, as_of, batch
         pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=2)
         try:
             async with pool.acquire() as conn:
-                await ensure_schema(conn, [CASE_FACTS])
-            await ProjectionRunner(pool, [CASE_FACTS], batch_size=batch).catch_up()
+                await ensure_schema(conn, VIEWS)
+            await ProjectionRunner(pool, VIEWS, batch_size=batch).catch_up()
             start, end, status_day = day_bounds(first_day, last_day, as_of_day, TZ)
             async with pool.acquire() as conn:
                 found = await figures(conn, start=start, end=end, status_day=status_day)

@@ -4,16 +4,20 @@ the same seed gives the same data, and the command refuses a store that holds ev
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import re
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import asyncpg
 import psycopg
 import pytest
+from litestar.testing import TestClient
 
+from api.app import create_app
 from domain.commitment import Status as CommitmentStatus
 from domain.complaint import Status as ComplaintStatus
 from domain.credit_repair import Status as RepairStatus
@@ -22,11 +26,19 @@ from domain.sla import calendar_for, load_sla_policy
 from domain.values import Channel, Kind
 from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
-from oversight.demo import DEMO_START, DemoSummary, _build_plan, load_demo
+from oversight.demo import (
+    DEMO_START,
+    RELEASE_DAY,
+    RELEASE_PROJECTS,
+    DemoSummary,
+    _build_plan,
+    load_demo,
+)
 from oversight.settings import Settings
 from projections import PROJECTIONS
 from projections.runner import ProjectionRunner, ensure_schema
-from tests.conftest import ROOT
+from tests.conftest import JWT_SECRET, ROOT, bearer
+from tests.support import Clock
 
 pytestmark = pytest.mark.integration
 
@@ -40,12 +52,12 @@ VIEWS = (
     "views.case_facts",
 )
 SIZES = {
-    "project": 24,
-    "problem": 30,
+    "project": 200,  # 24 described, 176 making up the release's figures
+    "problem": 56,
     "complaint": 40,
     "commitment": 16,
     "credit_repair": 38,
-    "service_statistics": 1,
+    "service_statistics": 3,  # service items, industrial and foreign-trade resumption
 }
 
 
@@ -82,14 +94,17 @@ async def test_every_view_has_rows_and_every_event_reached_the_trail(demo):
         stored = await conn.fetchval("SELECT count(*) FROM oversight_events")
         trail = await conn.fetchval("SELECT count(*) FROM views.audit_trail")
         statistics = await conn.fetch(
-            "SELECT period_start, period_end, online, offline FROM views.service_statistics_facts"
+            "SELECT kind, scope, period_start, period_end, online, offline, resumed, required "
+            "FROM views.service_statistics_facts ORDER BY position"
         )
     assert stored == trail == summary.events
     assert summary.cases == SIZES
+    period = (DEMO_START.date().replace(day=1), DEMO_START.date().replace(month=6, day=30))
     assert [tuple(r) for r in statistics] == [
-        (DEMO_START.date().replace(day=1), DEMO_START.date().replace(month=6, day=30), 2_571_536,
-         1_571_174)
-    ]  # fmt: skip
+        ("service_items", "province", *period, 2_571_536, 1_571_174, None, None),
+        ("industrial_resumption", "province", *period, None, None, 3_451, 3_500),
+        ("foreign_trade_resumption", "province", *period, None, None, 1_990, 2_000),
+    ]
     # Dated in the release's period, from the start the CLI passes.
     assert summary.start == DEMO_START
     assert DEMO_START < summary.end < DEMO_START.replace(month=7, day=2)
@@ -122,8 +137,8 @@ async def test_the_views_show_every_status_the_summary_promises(demo):
     assert problems == summary.statuses["problem"]
     assert set(problems) == {s.value for s in ProblemStatus}
     assert repairs == summary.statuses["credit_repair"]
-    assert repairs[RepairStatus.REPAIRED] > sum(repairs.values()) * 3 // 4
-    assert {RepairStatus.REFUSED, RepairStatus.WITHDRAWN} <= set(repairs)
+    # As in the release: every application repaired.
+    assert repairs == {RepairStatus.REPAIRED: 38}
 
 
 async def test_the_complaints_show_the_variety_a_supervisor_meets(demo):
@@ -157,9 +172,14 @@ async def test_the_complaints_show_the_variety_a_supervisor_meets(demo):
     assert watcher["Commitment.Overdue"] >= 4
     assert max(r[0] for r in supplies) >= 2  # a commitment fulfilled in parts
     assert epidemic >= 3
-    assert all(p["task_force"] and p["officer_id"] for p in projects)
-    assert sum(1 for p in projects if p["leader"]) >= 20
+    assert all(p["task_forces"] and p["officers"] for p in projects)
+    assert all(p["task_force"] == p["task_forces"][-1] for p in projects)
+    assert sum(1 for p in projects if p["leader"]) == 168
     assert sum(p["reclassified"] for p in projects) >= 8
+    # Several officers serve most projects; some task forces push more than one project.
+    assert sum(1 for p in projects if len(p["officers"]) >= 3) > 100
+    task_forces = [tf for p in projects for tf in p["task_forces"]]
+    assert len(set(task_forces)) < len(task_forces)
 
 
 def event_stream(url: str) -> list[tuple[str, int, int, str]]:
@@ -254,3 +274,63 @@ def test_the_command_loads_an_empty_store_and_refuses_one_with_events(demo_by_co
     assert "already holds events" in second.stderr and "--force" in second.stderr
     assert second.stdout == ""
     assert state() == before  # nothing was added
+
+
+def test_the_dashboard_prints_the_release_figures(demo, settings):
+    """`GET /dashboard?as_of=2020-07-07`: the year to the release's day, as it stood then
+    (the watchers' later reminders are left out)."""
+    url, *_ = demo
+    app = create_app(
+        dataclasses.replace(settings, watch_seconds=0),
+        database_url=url,
+        jwt_secret=JWT_SECRET,
+        clock=Clock(datetime(2026, 12, 1, 1, 0, tzinfo=UTC)),
+        run_projections=False,  # the fixture caught the views up
+    )
+    with TestClient(app) as client:
+        r = client.get(f"/api/v1/dashboard?as_of={RELEASE_DAY}", headers=bearer("supervisor"))
+        assert r.status_code == 200, r.text
+        figures = r.json()
+        csv = client.get(
+            f"/api/v1/dashboard?as_of={RELEASE_DAY}",
+            headers={**bearer("inspector"), "Accept": "text/csv"},
+        ).text
+    assert figures["period"] == {"from": "2020-01-01", "to": "2020-07-07", "as_of": "2020-07-07"}
+    projects = figures["projects"]
+    assert (
+        {name: projects[name] for name in RELEASE_PROJECTS}
+        == RELEASE_PROJECTS
+        == {
+            "with_leader_contact": 168,
+            "projects_with_coordinated_problems": 47,
+            "task_forces": 157,
+            "chief_service_officers": 614,
+        }
+    )
+    assert projects["registered"] == SIZES["project"]
+    assert sum(projects["by_class"].values()) == SIZES["project"]
+    assert all(projects["by_class"].values())  # every one of the four classes
+    repairs = figures["credit"]["repairs"]
+    assert (repairs["applications"], repairs["review_rate"], repairs["repaired_rate"]) == (
+        38,
+        100.0,
+        100.0,
+    )
+    items = figures["service_items"]
+    assert (items["items"], items["online_share"], items["offline_share"]) == (
+        4_142_710,
+        62.07,
+        37.93,
+    )
+    assert items["periods"] == ["2020-02-01/2020-06-30"]
+    resumption = figures["resumption"]
+    assert resumption["industrial"]["rate"] == 98.6
+    assert resumption["foreign_trade"]["rate"] == 99.5
+    assert f"{resumption['industrial']['rate']:.1f}%" == "98.6%"
+    for line in (
+        "projects.with_leader_contact,168",
+        "projects.task_forces,157",
+        "projects.chief_service_officers,614",
+        "resumption.foreign_trade.rate,99.5",
+    ):
+        assert line in csv.splitlines(), line

@@ -237,6 +237,12 @@ DOCUMENTED_PROJECT_ROLES: dict[str, set[Role]] = {
     "assign-task-force": {Role.SUPERVISOR},
     "assign-officer": {Role.SUPERVISOR},
     "assign-leader": {Role.SUPERVISOR},
+    "join-task-force": {Role.SUPERVISOR},
+    "leave-task-force": {Role.SUPERVISOR},
+    "join-officer": {Role.SUPERVISOR},
+    "leave-officer": {Role.SUPERVISOR},
+    "join-leader": {Role.SUPERVISOR},
+    "leave-leader": {Role.SUPERVISOR},
 }
 DOCUMENTED_PROBLEM_ROLES: dict[str, set[Role]] = {
     "raise": {Role.ENTERPRISE, Role.SERVICE_OFFICER, Role.CLERK},
@@ -878,6 +884,14 @@ MAPPER = MsgspecMapper()
 
 
 def _lives() -> list[tuple[list[AnyEvent], Any]]:
+    def members_come_and_go(case: Project, at: datetime) -> None:
+        case.join_officer(SUPERVISOR, at, officer_id=OTHER_OFFICER.id, note=None)
+        case.leave_officer(SUPERVISOR, at, officer_id=OFFICER.id, note="轮换")
+        case.join_task_force(SUPERVISOR, at, task_force="招商专班", note=None)
+        case.leave_task_force(SUPERVISOR, at, task_force="招商专班", note=None)
+        case.join_leader(SUPERVISOR, at, leader="副市长 李某", note=None)
+        case.leave_leader(SUPERVISOR, at, leader=LEADER, note=None)
+
     project = record(
         register,
         classify_resumed,
@@ -885,6 +899,7 @@ def _lives() -> list[tuple[list[AnyEvent], Any]]:
         assign_task_force,
         assign_officer,
         assign_leader,
+        members_come_and_go,
     )
 
     def reopen(case: ProjectProblem, at: datetime) -> None:

@@ -1,4 +1,4 @@
-"""Hypothesis state machines for ProjectProblem and for a Project's class and assignments.
+"""Hypothesis state machines for ProjectProblem and for a Project's class and members.
 
 One rule per command, the actor drawn among the roles that may ever make the move. A
 small model predicts every outcome from the transition table (PROBLEM_MOVE_FROM) and the
@@ -22,6 +22,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from domain.errors import MoveNotAllowed
 from domain.project import (
     ENDED_PROBLEM_STATUSES,
+    MEMBER_ATTRIBUTE,
+    MEMBER_MOVE,
     NO_LEADER,
     OPEN_PROBLEM_STATUSES,
     PROBLEM_MOVE_FROM,
@@ -29,6 +31,8 @@ from domain.project import (
     Classification,
     ClassificationEntry,
     CoordinationRole,
+    MemberKind,
+    Membership,
     ProblemStatus,
     Project,
     ProjectProblem,
@@ -287,14 +291,21 @@ TASK_FORCES = ["汽车专班", "能源专班"]
 LEADERS = [LEADER, "副市长 李某"]
 
 
+MEMBERS: dict[MemberKind, list[str]] = {
+    MemberKind.OFFICER: OFFICERS,
+    MemberKind.TASK_FORCE: TASK_FORCES,
+    MemberKind.LEADER: LEADERS,
+}
+FIELD = {MemberKind.OFFICER: "officer_id", MemberKind.TASK_FORCE: "task_force",
+         MemberKind.LEADER: "leader"}  # fmt: skip
+kinds = st.sampled_from(list(MemberKind))
+
+
 class ProjectMachine(Machine):
     def __init__(self) -> None:
         super().__init__()
-        self.assigned: dict[str, str | None] = {
-            "officer_id": None,
-            "task_force": None,
-            "leader": None,
-        }
+        # The modeled memberships of each kind: [member, joined_at, left_at], in order.
+        self.members: dict[MemberKind, list[list[Any]]] = {kind: [] for kind in MemberKind}
         self.register(None)
 
     def register(self, initial: Classification | None) -> None:
@@ -302,6 +313,9 @@ class ProjectMachine(Machine):
         self.first = list(self.case.collect_events())
         self.initial = initial
         self.classes: list[Classification] = [] if initial is None else [initial]
+
+    def current(self, kind: MemberKind) -> list[str]:
+        return [m[0] for m in self.members[kind] if m[2] is None]
 
     @initialize(initial=st.sampled_from([None, *Classification]))
     def start(self, initial: Classification | None) -> None:
@@ -325,11 +339,6 @@ class ProjectMachine(Machine):
         ):
             self.classes.append(classification)
 
-    def _assign(self, move: str, attribute: str, value: str, call: Callable[[], None]) -> None:
-        same = self.assigned[attribute] == value
-        if self.make(move, call, allowed=not same, why=self.case_why(move) if same else None):
-            self.assigned[attribute] = value
-
     @staticmethod
     def case_why(move: str) -> str:
         return {
@@ -338,35 +347,62 @@ class ProjectMachine(Machine):
             "assign-leader": "that leader is already assigned",
         }[move]
 
-    @rule(officer=st.sampled_from(OFFICERS), step=steps)
-    def assign_officer(self, officer: str, step: timedelta) -> None:
+    @rule(kind=kinds, pick=st.integers(0, 2), step=steps)
+    def assign(self, kind: MemberKind, pick: int, step: timedelta) -> None:
+        """The one-of-each move: replaces the only member; refused while several serve."""
         at = self.tick(step)
-        self._assign(
-            "assign-officer",
-            "officer_id",
-            officer,
-            lambda: self.case.assign_officer(SUPERVISOR, at, officer_id=officer, note=None),
-        )
+        value = MEMBERS[kind][pick % len(MEMBERS[kind])]
+        move = f"assign-{MEMBER_MOVE[kind]}"
+        current = self.current(kind)
+        why = None
+        if len(current) > 1:
+            why = (
+                f"the project has {len(current)} {MEMBER_ATTRIBUTE[kind].replace('_', ' ')}: "
+                f"join-{MEMBER_MOVE[kind]} and leave-{MEMBER_MOVE[kind]} name the one"
+            )
+        elif current == [value]:
+            why = self.case_why(move)
+        call = getattr(self.case, f"assign_{kind.value}")
+        if self.make(
+            move,
+            lambda: call(SUPERVISOR, at, note=None, **{FIELD[kind]: value}),
+            allowed=why is None,
+            why=why,
+        ):
+            for membership in self.members[kind]:
+                if membership[2] is None:
+                    membership[2] = at
+            self.members[kind].append([value, at, None])
 
-    @rule(task_force=st.sampled_from(TASK_FORCES), step=steps)
-    def assign_task_force(self, task_force: str, step: timedelta) -> None:
+    @rule(kind=kinds, pick=st.integers(0, 2), step=steps)
+    def join(self, kind: MemberKind, pick: int, step: timedelta) -> None:
         at = self.tick(step)
-        self._assign(
-            "assign-task-force",
-            "task_force",
-            task_force,
-            lambda: self.case.assign_task_force(SUPERVISOR, at, task_force=task_force, note=None),
-        )
+        value = MEMBERS[kind][pick % len(MEMBERS[kind])]
+        serving = value in self.current(kind)
+        call = getattr(self.case, f"join_{kind.value}")
+        if self.make(
+            f"join-{MEMBER_MOVE[kind]}",
+            lambda: call(SUPERVISOR, at, note=None, **{FIELD[kind]: value}),
+            allowed=not serving,
+            why=f"{value} already serves the project" if serving else None,
+        ):
+            self.members[kind].append([value, at, None])
 
-    @rule(leader=st.sampled_from(LEADERS), step=steps)
-    def assign_leader(self, leader: str, step: timedelta) -> None:
+    @rule(kind=kinds, pick=st.integers(0, 2), step=steps)
+    def leave(self, kind: MemberKind, pick: int, step: timedelta) -> None:
         at = self.tick(step)
-        self._assign(
-            "assign-leader",
-            "leader",
-            leader,
-            lambda: self.case.assign_leader(SUPERVISOR, at, leader=leader, note=None),
-        )
+        value = MEMBERS[kind][pick % len(MEMBERS[kind])]
+        serving = value in self.current(kind)
+        call = getattr(self.case, f"leave_{kind.value}")
+        if self.make(
+            f"leave-{MEMBER_MOVE[kind]}",
+            lambda: call(SUPERVISOR, at, note=None, **{FIELD[kind]: value}),
+            allowed=serving,
+            why=None if serving else f"{value} does not serve the project",
+        ):
+            for membership in self.members[kind]:
+                if membership[0] == value and membership[2] is None:
+                    membership[2] = at
 
     @invariant()
     def the_class_history_is_every_class_in_order(self) -> None:
@@ -384,14 +420,16 @@ class ProjectMachine(Machine):
         assert all(isinstance(entry, ClassificationEntry) for entry in history)
 
     @invariant()
-    def assignments_are_the_modeled_ones(self) -> None:
+    def memberships_are_the_modeled_ones(self) -> None:
         case = self.case
         assert isinstance(case, Project)
-        assert (case.officer_id, case.task_force, case.leader) == (
-            self.assigned["officer_id"],
-            self.assigned["task_force"],
-            self.assigned["leader"],
-        )
+        for kind in MemberKind:
+            assert case.memberships(kind) == [Membership(*m) for m in self.members[kind]]
+            current = self.current(kind)
+            assert case.current(kind) == current
+            assert len(set(current)) == len(current)  # nobody serves twice at once
+            # the single field of old clients: the one that joined last, of those serving
+            assert getattr(case, FIELD[kind]) == (current[-1] if current else None)
 
 
 ProblemMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
