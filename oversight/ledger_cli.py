@@ -176,8 +176,10 @@ def cmd_init_key(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: cannot write the key to {path}: {e.strerror}", file=sys.stderr)
         return 1
     print(f"ledger key {key.key_id} created")
-    print(f"private key: {path} (mode 0600; every signing process needs it, the database host")
-    print("  must not: keep a copy somewhere safe)")
+    print(
+        f"private key: {path} (mode 0600: mount it into every process that signs, never "
+        "onto the database host; keep a copy somewhere safe)"
+    )
     print(f"public key: {public_path(path)} (give it to inspectors)")
     return 0
 
