@@ -33,7 +33,7 @@ from api.services import Services, system_clock
 from domain.calendar import calendar_notice_at
 from domain.values import Role
 from oversight.bootstrap import BACKGROUND_CONNECTIONS, build_application, start_background_tasks
-from oversight.database import BACKGROUND_STATEMENT_TIMEOUT, create_pool
+from oversight.database import BACKGROUND_STATEMENT_TIMEOUT, create_pool, wait_for_database
 from oversight.settings import Settings
 from projections import PROJECTIONS
 from projections.runner import ensure_schema, max_position
@@ -126,6 +126,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await wait_for_database(database_url)
         oversight = await anyio.to_thread.run_sync(build_application, database_url, settings)
         if settings.group_commit:
             oversight.enable_group_commit()

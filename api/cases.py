@@ -30,10 +30,13 @@ from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.problems import ApiProblem, invalid
+from api.public_view import answered_case, public_course, read_public, real_expected_version
 from api.representation import history_body
 from api.services import Services
 from domain.application import CommandResult
 from domain.cases import CaseType
+from domain.errors import ConcurrentUpdate, VersionConflict
+from domain.public_course import public_case_created
 from domain.values import Actor, Role
 
 Present = Callable[[Any, Actor], dict[str, Any]]
@@ -285,11 +288,23 @@ def _find_duplicate(value: Any, path: str) -> str | None:
 
 
 def command_response(
-    case_type: CaseType, present: Present, result: CommandResult, actor: Actor, *, status: int
+    case_type: CaseType,
+    present: Present,
+    result: CommandResult,
+    actor: Actor,
+    *,
+    status: int,
+    shown: Any | None = None,
 ) -> Response[Any]:
-    body = present(result.case, actor)
+    """`shown`: the case as the actor sees it, when that is not `result.case` (a viewer
+    of the public course: api/public_view.py); a case just created needs no events."""
+    case = result.case if shown is None else shown
+    course = public_course(case_type, actor)
+    if shown is None and course is not None:
+        case = public_case_created(course, result.case)
+    body = present(case, actor)
     body["position"] = result.position
-    headers = {"ETag": f'"{result.case.version}"', "X-Position": str(result.position)}
+    headers = {"ETag": f'"{case.version}"', "X-Position": str(result.position)}
     if status == 201:
         headers["Location"] = f"/api/v1/{case_type.plural}/{result.case.id}"
     return Response(body, status_code=status, headers=headers)
@@ -332,6 +347,19 @@ def move_handler(case_type: CaseType, present: Present, move: str) -> Any:
         data: Any,
         services: NamedDependency[Services],
     ) -> Response[Any]:
+        expected = expected_version(request)
+        course = public_course(case_type, request.user)
+        if course is not None and expected is not None:
+            check = partial(
+                real_expected_version,
+                services.app,
+                course,
+                case_type,
+                case_id,
+                request.user,
+                expected,
+            )
+            expected = await in_thread(check)
         fn = partial(
             services.app.move,
             case_id,
@@ -339,11 +367,21 @@ def move_handler(case_type: CaseType, present: Present, move: str) -> Any:
             request.user,
             services.now(),
             data,
-            expected_version=expected_version(request),
+            expected_version=expected,
             case_type=case_type,
         )
-        result = await in_thread(fn)
-        return command_response(case_type, present, result, request.user, status=200)
+        try:
+            result = await in_thread(fn)
+        except VersionConflict:
+            if course is None:
+                raise
+            # Another move came between the check and this one; its version numbers
+            # may be ones this viewer does not see.
+            raise ConcurrentUpdate("the case changed meanwhile; read it again") from None
+        shown = None
+        if course is not None:
+            shown = await in_thread(partial(answered_case, services.app, course, result.case))
+        return command_response(case_type, present, result, request.user, status=200, shown=shown)
 
     handler.__annotations__ = {**handler.__annotations__, "data": JSONBody[spec.body]}
     handler.__name__ = handler.__qualname__ = f"{case_type.name}_{move.replace('-', '_')}"
@@ -368,9 +406,22 @@ def read_handlers(case_type: CaseType, present: Present) -> list[Any]:
         if as_of is not None and version is not None:
             raise invalid("as_of", "give either as_of or version, not both")
         instant = parse_instant(as_of) if as_of is not None else None
-        fn = partial(
-            services.app.read, case_type, case_id, request.user, version=version, as_of=instant
-        )
+        course = public_course(case_type, request.user)
+        if course is None:
+            fn = partial(
+                services.app.read, case_type, case_id, request.user, version=version, as_of=instant
+            )
+        else:  # the public course only: its versions (api/public_view.py)
+            fn = partial(
+                read_public,
+                services.app,
+                course,
+                case_type,
+                case_id,
+                request.user,
+                version=version,
+                as_of=instant,
+            )
         case = await in_thread(fn)
         return Response(present(case, request.user), headers={"ETag": f'"{case.version}"'})
 
@@ -381,12 +432,11 @@ def read_handlers(case_type: CaseType, present: Present) -> list[Any]:
     ) -> Response[Any]:
         fn = partial(services.app.history, case_type, case_id, request.user)
         case, events = await in_thread(fn)
-        body = {
-            "id": str(case_id),
-            "version": case.version,
-            "events": history_body(case_type, case, events, request.user),
-        }
-        return Response(body, headers={"ETag": f'"{case.version}"'})
+        entries = history_body(case_type, case, events, request.user)
+        # The last version the viewer sees (an enterprise: the last public one).
+        version = entries[-1]["version"]
+        body = {"id": str(case_id), "version": version, "events": entries}
+        return Response(body, headers={"ETag": f'"{version}"'})
 
     read.__name__ = read.__qualname__ = f"read_{case_type.name}"
     history.__name__ = history.__qualname__ = f"{case_type.name}_history"

@@ -4,8 +4,9 @@ bundle (the case's events as stored, each with an inclusion proof against one si
 tree head).
 
 Visibility and masking are the read endpoint's: whoever may not see a case gets 404,
-and a viewer from whom the case hides the complainant (a department, on a confidential
-complaint) does not see it here either.
+a viewer from whom the case hides the complainant (a department, on a confidential
+complaint) does not see it here either, and an enterprise sees the public course only
+(domain/public_course.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from api.problems import ApiProblem
 from api.representation import _actor, _identifies_complainant
 from api.services import Services
 from domain.cases import CaseType
+from domain.public_course import course_for, public_states
 from domain.timeline import changes, fold
 from domain.values import Actor, Role
 from ledger.heads import b64
@@ -57,6 +59,21 @@ def _mask(change: dict[str, Any]) -> dict[str, Any] | None:
 def timeline_entries(
     case_type: CaseType, case: Any, events: list[Any], viewer: Actor
 ) -> list[dict[str, Any]]:
+    """One entry per version the viewer sees. An enterprise sees the public course
+    (domain/public_course.py): its public versions, each with the changes since the
+    previous public one, of what it may see."""
+    course = course_for(case_type.aggregate, viewer.role)
+    if course is not None:
+        return [
+            {
+                "version": shown.version,
+                "type": shown.type,
+                "at": shown.at.isoformat(),
+                "actor": _actor(shown.actor, hidden=False),
+                "changes": changes(before, after),
+            }
+            for shown, before, after in public_states(course, events)
+        ]
     hidden = case_type.hides_identity(viewer, case)
     entries = []
     for event, _, before, after in fold(events):
@@ -90,14 +107,15 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
         services: NamedDependency[Services],
     ) -> Response[Any]:
         """Every version: the event, who and when, and what it changed."""
-        case, entries = await load(services, case_id, request.user)
+        _, entries = await load(services, case_id, request.user)
+        version = entries[-1]["version"]  # the last the viewer sees
         body = {
             "id": str(case_id),
             "case_type": case_type.name,
-            "version": case.version,
+            "version": version,
             "entries": entries,
         }
-        return Response(body, headers={"ETag": f'"{case.version}"'})
+        return Response(body, headers={"ETag": f'"{version}"'})
 
     async def replay(
         request: Request[Actor, Any, Any],
@@ -112,7 +130,8 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
         is the timeline entry), then `end`."""
         # Checked and read before the stream starts, so refusals keep their status
         # codes; the stream itself touches no database connection.
-        case, entries = await load(services, case_id, request.user)
+        _, entries = await load(services, case_id, request.user)
+        version = entries[-1]["version"]  # the last the viewer sees
 
         async def stream() -> AsyncIterator[ServerSentEventMessage]:
             for i, entry in enumerate(entries):
@@ -123,7 +142,7 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
                     event="version",
                     id=entry["version"],
                 )
-            end = {"id": str(case_id), "version": case.version}
+            end = {"id": str(case_id), "version": version}
             yield ServerSentEventMessage(data=msgspec.json.encode(end).decode(), event="end")
 
         return ServerSentEvent(stream())

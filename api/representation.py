@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
 from domain.cases import CaseType
 from domain.complaint import Complaint
+from domain.public_course import ShownActor, course_events, course_for, sees_public_course_only
 from domain.values import Actor, Role
 
-# Event attributes that are shown elsewhere in a history entry, or are internal.
-_EVENT_META = frozenset({"timestamp", "actor", "originator_topic", "originator_id"})
 
-
-def _actor(actor: Actor, *, hidden: bool) -> dict[str, Any]:
+def _actor(actor: Actor | ShownActor, *, hidden: bool) -> dict[str, Any]:
     """`hidden`: the complainant's identity must not show (enterprise users, and whoever
-    lodged a confidential case, are masked)."""
+    lodged a confidential case, are masked). A `ShownActor` (the public course) has no id."""
     if hidden:
         return {"id": None, "role": actor.role.value, "org": None}
     return {"id": actor.id, "role": actor.role.value, "org": actor.org}
@@ -64,21 +63,22 @@ def _identifies_complainant(event: Any) -> bool:
 
 
 def history_body(
-    case_type: CaseType, case: Any, events: list[Any], viewer: Actor
+    case_type: CaseType, case: Any, events: Sequence[Any], viewer: Actor
 ) -> list[dict[str, Any]]:
+    """Every event the viewer sees (an enterprise: the public course, domain/public_course.py),
+    with the confidential masking for a department."""
     hidden = case_type.hides_identity(viewer, case)
     entries = []
-    for e in events:
-        data = {k: v for k, v in vars(e).items() if k not in _EVENT_META}
-        data.pop("originator_version", None)
+    for e in course_events(course_for(case_type.aggregate, viewer.role), events):
+        data = e.data
         if hidden and "complainant" in data:
-            data["complainant"] = None
+            data = {**data, "complainant": None}
         entries.append(
             {
-                "version": e.originator_version,
-                "type": type(e).__name__,
-                "at": e.timestamp,
-                "actor": _actor(e.actor, hidden=hidden and _identifies_complainant(e)),
+                "version": e.version,
+                "type": e.type,
+                "at": e.at,
+                "actor": _actor(e.actor, hidden=hidden and _identifies_complainant(e.event)),
                 "data": msgspec.to_builtins(data),
             }
         )
@@ -87,6 +87,9 @@ def history_body(
 
 def summary_body(row: dict[str, Any], viewer: Actor) -> dict[str, Any]:
     hidden = row["confidential"] and viewer.role is Role.DEPARTMENT
+    # The list counts every redo and supervision notice; an enterprise sees neither count
+    # (review redos and notices are internal steps; its own redos are in the history).
+    counts = not sees_public_course_only(viewer.role)
     return {
         "id": str(row["id"]),
         "version": row["version"],
@@ -105,7 +108,7 @@ def summary_body(row: dict[str, Any], viewer: Actor) -> dict[str, Any]:
         "due_at": row["due_at"],
         "due_provisional": row["due_provisional"],
         "rating": row["rating"],
-        "redo_count": row["redo_count"],
-        "supervision_count": row["supervision_count"],
+        "redo_count": row["redo_count"] if counts else None,
+        "supervision_count": row["supervision_count"] if counts else None,
         "closed_at": row["closed_at"],
     }

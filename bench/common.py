@@ -95,7 +95,13 @@ def fresh_database(server: str, label: str) -> str:
 
 # Every process the harness starts: one var/bench serves many bench databases, so a
 # published heads log there would mix their heads (verify would then fail).
-PROCESS_ENV = {"OVERSIGHT_LOG_FORMAT": "json", "OVERSIGHT_LEDGER_HEADS_LOG": "off"}
+# No rate limits (the load comes from one address) and no statement timeout (bulk loads).
+PROCESS_ENV = {
+    "OVERSIGHT_LOG_FORMAT": "json",
+    "OVERSIGHT_LEDGER_HEADS_LOG": "off",
+    "OVERSIGHT_RATE_LIMITS": "off",
+    "OVERSIGHT_DB_STATEMENT_TIMEOUT": "0",
+}
 
 
 def bench_settings() -> Settings:

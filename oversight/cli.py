@@ -83,11 +83,12 @@ async def _worker(settings: Settings, url: str) -> int:
         build_application,
         start_background_tasks,
     )
-    from oversight.database import BACKGROUND_STATEMENT_TIMEOUT, create_pool
+    from oversight.database import BACKGROUND_STATEMENT_TIMEOUT, create_pool, wait_for_database
     from projections import PROJECTIONS
     from projections.runner import ensure_schema, max_position
     from projections.supervision import Supervisor
 
+    await wait_for_database(url)
     app = await anyio.to_thread.run_sync(build_application, url, settings)  # creates tables
     try:
         pool = await create_pool(

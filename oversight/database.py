@@ -16,6 +16,7 @@ Both sides fail fast during an outage, so a request answers 503 within seconds
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import threading
@@ -31,7 +32,8 @@ from psycopg_pool import PoolTimeout
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_CONNECT_TIMEOUT = 2.0  # OVERSIGHT_DB_CONNECT_TIMEOUT
+DEFAULT_CONNECT_TIMEOUT = 4.0  # OVERSIGHT_DB_CONNECT_TIMEOUT (a request's 503 within 5 s)
+STARTUP_WAIT = 60.0  # how long a starting process waits for the server (wait_for_database)
 DEFAULT_STATEMENT_TIMEOUT = 3.0  # OVERSIGHT_DB_STATEMENT_TIMEOUT
 # The background tasks' statements (a view's batch, a signer pass over 100k events) may
 # take longer than a request's; this only stops one hanging for ever.
@@ -221,6 +223,28 @@ async def create_pool(
         command_timeout=statement_timeout + 1 if statement_timeout > 0 else None,
         server_settings=server_settings,
     )
+
+
+async def wait_for_database(url: str, *, seconds: float = STARTUP_WAIT) -> None:
+    """At start-up, wait up to `seconds` for the server to accept a connection (it may
+    be starting beside us, as in docker-compose, or slow under load); the short connect
+    timeouts are for requests, which must answer 503 quickly, not for the start."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    delay = 0.2
+    while True:
+        try:
+            conn = await asyncpg.connect(asyncpg_dsn(url), timeout=10)
+        except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError) as e:
+            if asyncio.get_running_loop().time() + delay > deadline:
+                raise DatabaseUnavailable(
+                    f"cannot connect to the database: {type(e).__name__}"
+                ) from e
+            log.warning("database_not_ready", error=type(e).__name__, retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        else:
+            await conn.close()
+            return
 
 
 def asyncpg_dsn(url: str) -> str:

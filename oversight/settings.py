@@ -30,6 +30,9 @@ class RateLimit(NamedTuple):
 RATE_LIMIT_RULES = ("lodge", "lodge_address", "anonymous")
 _UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
 HSTS_MODES = ("auto", "on", "off")
+# A public intake is limited unless an operator says otherwise (`off` turns limits off,
+# as the tests and the benchmarks do: they lodge thousands of cases from one address).
+DEFAULT_RATE_LIMITS = "lodge=30/minute,lodge_address=300/minute,anonymous=600/minute"
 
 
 def parse_rate_limits(text: str) -> dict[str, RateLimit]:
@@ -90,7 +93,7 @@ class Settings:
     # Outages answer 503 quickly (oversight/database.py): OVERSIGHT_DB_CONNECT_TIMEOUT,
     # OVERSIGHT_DB_STATEMENT_TIMEOUT (0: none); /readyz calls a view stalled when it has
     # been behind without progress this long (OVERSIGHT_VIEW_STALL_SECONDS).
-    db_connect_timeout: float = 2.0
+    db_connect_timeout: float = 4.0
     db_statement_timeout: float = 3.0
     view_stall_seconds: float = 30.0
     group_commit: bool = True
@@ -101,7 +104,7 @@ class Settings:
     # None: var/ledger-heads.jsonl; "off" turns it off.
     ledger_heads_log: str | None = None
     # Abuse controls (api/ratelimit.py, api/security_headers.py, api/auth.py):
-    # OVERSIGHT_RATE_LIMITS parsed by `parse_rate_limits`; empty: no limits.
+    # OVERSIGHT_RATE_LIMITS parsed by `parse_rate_limits` (default: DEFAULT_RATE_LIMITS).
     rate_limits: dict[str, RateLimit] = field(default_factory=dict)
     redis_url: str | None = None  # REDIS_URL: rate-limit counters shared by every process
     rate_limit_prefix: str = "oversight:ratelimit:"  # OVERSIGHT_RATE_LIMIT_PREFIX
@@ -124,7 +127,7 @@ class Settings:
             min_position_wait_seconds=float(env.get("OVERSIGHT_MIN_POSITION_WAIT", "5")),
             projection_poll_seconds=float(env.get("OVERSIGHT_PROJECTION_POLL", "1")),
             watch_seconds=float(env.get("OVERSIGHT_WATCH_SECONDS", "60")),
-            db_connect_timeout=float(env.get("OVERSIGHT_DB_CONNECT_TIMEOUT", "2")),
+            db_connect_timeout=float(env.get("OVERSIGHT_DB_CONNECT_TIMEOUT", "4")),
             db_statement_timeout=float(env.get("OVERSIGHT_DB_STATEMENT_TIMEOUT", "3")),
             view_stall_seconds=float(env.get("OVERSIGHT_VIEW_STALL_SECONDS", "30")),
             ledger_key=Path(key) if (key := env.get("OVERSIGHT_LEDGER_KEY")) else None,
@@ -132,7 +135,7 @@ class Settings:
             ledger_head_seconds=float(env.get("OVERSIGHT_LEDGER_HEAD_SECONDS", "60")),
             ledger_heads_log=env.get("OVERSIGHT_LEDGER_HEADS_LOG") or None,
             group_commit=env.get("OVERSIGHT_GROUP_COMMIT", "on").lower() not in {"0", "off", "no"},
-            rate_limits=parse_rate_limits(env.get("OVERSIGHT_RATE_LIMITS", "")),
+            rate_limits=parse_rate_limits(env.get("OVERSIGHT_RATE_LIMITS", DEFAULT_RATE_LIMITS)),
             redis_url=env.get("REDIS_URL") or None,
             rate_limit_prefix=env.get("OVERSIGHT_RATE_LIMIT_PREFIX") or "oversight:ratelimit:",
             hsts=_choice("OVERSIGHT_HSTS", env.get("OVERSIGHT_HSTS", "auto"), HSTS_MODES),

@@ -86,6 +86,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             "OVERSIGHT_JWT_SECRET": JWT_SECRET,
             "OVERSIGHT_PROJECTION_POLL": "0.2",
             "OVERSIGHT_MIN_POSITION_WAIT": "5",
+            # Tests lodge many cases from one address; tests/http/test_rate_limits.py
+            # checks the limits with settings of its own.
+            "OVERSIGHT_RATE_LIMITS": "off",
             # One var dir serves every test database of the session: a published heads
             # log there would mix their heads. Tests that publish name their own file.
             "OVERSIGHT_LEDGER_HEADS_LOG": "off",

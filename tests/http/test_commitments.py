@@ -209,7 +209,18 @@ def test_a_life_fulfilled_in_parts_with_reads_at_every_version(client, clock):
     assert cst(done["fulfilled_at"]) == t3
     assert done["credit_record"] is False
 
-    events = history(client, cid, enterprise(code))
+    # The enterprise sees every step, the clerk by role only and not the grant's note
+    # (issue 11 §4); the bureau sees all of it.
+    mine = history(client, cid, enterprise(code))
+    assert [(e["type"], e["actor"]["id"]) for e in mine] == [
+        ("Committed", "ent-user"),
+        ("Granted", None),
+        ("MaterialsSupplied", "ent-user"),
+        ("MaterialsSupplied", None),
+        ("Fulfilled", None),
+    ]
+    assert mine[1]["data"] == {}
+    events = history(client, cid, supervisor())
     assert [(e["version"], e["type"], e["actor"]["role"]) for e in events] == [
         (1, "Committed", "enterprise"),
         (2, "Granted", "clerk"),

@@ -238,8 +238,24 @@ def test_whole_life_repaired(client, clock):
     assert case["refused_stage"] is None
     assert positions == sorted(positions)
 
-    # The history: every event with its actor, time and data.
+    # The enterprise's history: the same steps, staff by role only, no internal note
+    # (issue 11 §4; tests/http/test_enterprise_view.py).
     h = client.get(f"{API}/{cid}/history", headers=ent)
+    assert h.status_code == 200, h.text
+    assert h.headers["etag"] == '"5"'
+    mine = h.json()["events"]
+    assert [(e["version"], e["type"], e["actor"]["id"]) for e in mine] == [
+        (1, "Applied", "ent-7"),
+        (2, "InitiallyReviewed", None),
+        (3, "ReReviewed", None),
+        (4, "Submitted", None),
+        (5, "OutcomeRecorded", None),
+    ]
+    assert mine[3]["data"] == {}
+    assert "已报送国家公共信用信息中心" not in h.text
+
+    # The bureau's history: every event with its actor, time and data.
+    h = client.get(f"{API}/{cid}/history", headers=inspector())
     assert h.status_code == 200, h.text
     assert h.headers["etag"] == '"5"'
     events = h.json()["events"]

@@ -70,7 +70,7 @@ def fuzz_server(create_database, settings: Settings) -> Iterator[str]:
 def _openapi() -> dict:
     """The document the server publishes, built without starting the app."""
     app = create_app(
-        Settings.from_env({"OVERSIGHT_JWT_SECRET": JWT_SECRET, "OVERSIGHT_VAR_DIR": "var/fuzz"}),
+        Settings.from_env({"OVERSIGHT_JWT_SECRET": JWT_SECRET, "OVERSIGHT_RATE_LIMITS": "off"}),
         database_url="postgresql://unused/none",
         jwt_secret=JWT_SECRET,
     )

@@ -17,7 +17,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
-from oversight.settings import RateLimit, Settings, parse_rate_limits
+from oversight.settings import DEFAULT_RATE_LIMITS, RateLimit, Settings, parse_rate_limits
 from tests.conftest import JWT_SECRET
 from tests.http.support import (
     API,
@@ -257,3 +257,9 @@ def test_the_setting_parses(text: str, expected: dict[str, RateLimit]) -> None:
 def test_a_bad_setting_stops_the_start(text: str, says: str) -> None:
     with pytest.raises(SystemExit, match=says):
         Settings.from_env({"OVERSIGHT_RATE_LIMITS": text})
+
+
+def test_limits_are_on_unless_turned_off() -> None:
+    assert Settings.from_env({}).rate_limits == parse_rate_limits(DEFAULT_RATE_LIMITS)
+    assert set(Settings.from_env({}).rate_limits) == {"lodge", "lodge_address", "anonymous"}
+    assert Settings.from_env({"OVERSIGHT_RATE_LIMITS": "off"}).rate_limits == {}
