@@ -15,6 +15,7 @@ from api.representation import complaint_body, summary_body
 from api.services import Services
 from domain.complaint import Status
 from domain.complaint_case import COMPLAINT
+from domain.public_course import sees_public_course_only
 from domain.values import Actor, Kind
 from projections import complaint_summary
 from projections.runner import view_position
@@ -56,10 +57,22 @@ async def list_complaints(
     kind: FromQuery[Kind | None] = None,
     department: FromQuery[str | None] = None,
     overdue: FromQuery[bool | None] = None,
+    escalated: FromQuery[bool | None] = None,
+    urgent: FromQuery[bool | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     cursor: FromQuery[str | None] = None,
 ) -> Response[Any]:
-    """Newest first, from the complaint_summary view; `next_cursor` pages on."""
+    """Newest first, from the complaint_summary view; `next_cursor` pages on.
+    `escalated`: whether the step the case waits on was escalated (not for enterprises,
+    who never see escalations: 403); `urgent`: 急事快办 or not."""
+    if escalated is not None and sees_public_course_only(request.user.role):
+        raise ApiProblem(
+            403,
+            "forbidden",
+            "Forbidden",
+            f"role {request.user.role} may not filter by escalation: escalations are internal",
+            errors=[{"field": "escalated", "rule": "not a filter this role may use"}],
+        )
     try:
         after = complaint_summary.decode_cursor(cursor) if cursor else None
     except ValueError:
@@ -74,6 +87,8 @@ async def list_complaints(
             kind=kind.value if kind else None,
             department=department,
             overdue=overdue,
+            escalated=escalated,
+            urgent=urgent,
             limit=limit + 1,
             cursor=after,
         )

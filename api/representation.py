@@ -10,6 +10,7 @@ import msgspec
 from domain.cases import CaseType
 from domain.complaint import Complaint
 from domain.public_course import ShownActor, course_events, course_for, sees_public_course_only
+from domain.reminders import Reminder
 from domain.values import Actor, Role
 
 
@@ -21,7 +22,19 @@ def _actor(actor: Actor | ShownActor, *, hidden: bool) -> dict[str, Any]:
     return {"id": actor.id, "role": actor.role.value, "org": actor.org}
 
 
+def _reminder(reminder: Reminder) -> dict[str, Any]:
+    return {
+        "at": reminder.at,
+        "by": _actor(reminder.by, hidden=False),
+        "step": reminder.step,
+        "due": reminder.due,
+        "note": reminder.note,
+    }
+
+
 def complaint_body(case: Complaint, viewer: Actor, *, hidden: bool) -> dict[str, Any]:
+    public = sees_public_course_only(viewer.role)
+    current = case.current_deadline
     return {
         "id": str(case.id),
         "version": case.version,
@@ -43,14 +56,37 @@ def complaint_body(case: Complaint, viewer: Actor, *, hidden: bool) -> dict[str,
             "acceptance_due_provisional": case.acceptance_due_provisional,
             "handling_due": case.handling_due,
             "handling_due_provisional": case.handling_due_provisional,
+            # The bureau's own steps and the enterprise's rating window (issue 11 §2).
+            "transfer_due": case.transfer_due,
+            "transfer_due_provisional": bool(case.transfer_due_provisional),
+            "review_due": case.review_due,
+            "review_due_provisional": bool(case.review_due_provisional),
+            "rating_due": case.rating_due,
+            "rating_due_provisional": bool(case.rating_due_provisional),
         },
+        # The step the case waits on and its deadline (null once final).
+        "current_step": case.current_step,
+        "due_at": current[1] if current else None,
         # The deadline of the step the case waits on counted days of a year with no
         # official schedule yet (docs/calendar.md): it may still move.
         "due_provisional": case.due_provisional,
+        # 催办 and escalations of the step the case waits on (issue 11 §3); internal:
+        # null for a viewer of the public course.
+        "open_reminders": None if public else [_reminder(r) for r in case.open_reminders],
+        "escalation": None if public else {"level": case.escalation_level, "at": case.escalated_at},
         "extension_requested": case.extension_requested,
         "reply": case.reply,
         "replied_at": case.replied_at,
-        "rating": case.rating.value if case.rating else None,
+        "rating": case.rating_shown,
+        # A rating given by phone and recorded by a clerk (issue 11 §5), else null.
+        "rating_recorded": None
+        if case.rating_recorded_by is None
+        else {
+            "channel": case.rating_channel.value if case.rating_channel else None,
+            "call_reference": case.rating_call_reference,
+            "called_at": case.rating_called_at,
+            "recorded_by": _actor(case.rating_recorded_by, hidden=False),
+        },
         "redo_count": case.redo_count,
         "supervision_count": case.supervision_count,
         "closed_at": case.closed_at,
@@ -106,9 +142,16 @@ def summary_body(row: dict[str, Any], viewer: Actor) -> dict[str, Any]:
         "department": row["department"],
         "lodged_at": row["lodged_at"],
         "due_at": row["due_at"],
+        "due_step": row["due_step"],
         "due_provisional": row["due_provisional"],
         "rating": row["rating"],
         "redo_count": row["redo_count"] if counts else None,
         "supervision_count": row["supervision_count"] if counts else None,
+        # 催办 and escalation of the step the case waits on (issue 11 §3): internal.
+        "open_reminders": row["open_reminders"] if counts else None,
+        "escalated": row["escalation_level"] > 0 if counts else None,
+        "escalation": {"level": row["escalation_level"], "at": row["escalated_at"]}
+        if counts
+        else None,
         "closed_at": row["closed_at"],
     }

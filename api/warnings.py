@@ -13,8 +13,7 @@ from api.complaints import wait_for_position
 from api.problems import invalid
 from api.services import Services
 from domain.values import Actor, Role
-from projections import cursors
-from projections.warnings import list_warnings
+from projections.warnings import decode_cursor, encode_cursor, list_warnings
 
 WARNING_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR, Role.CLERK})
 
@@ -32,9 +31,10 @@ async def warnings(
     cursor: FromQuery[str | None] = None,
 ) -> Response[Any]:
     """`overdue` (red): the deadline has passed; `due_soon` (yellow): it falls by the end
-    of the next working day. Oldest deadline first; `next_cursor` pages on."""
+    of the next working day. Escalated steps first, then oldest deadline first;
+    `next_cursor` pages on."""
     try:
-        after = cursors.decode_time_id(cursor) if cursor else None
+        after = decode_cursor(cursor) if cursor else None
     except ValueError:
         raise invalid("cursor", "not a cursor this API returned") from None
     now = services.now()
@@ -64,10 +64,14 @@ async def warnings(
             "due_provisional": r["due_provisional"],
             "level": r["level"],
             "responsible": {"kind": r["responsible_kind"], "id": r["responsible"]},
+            # The deadline was escalated to the supervisors (listed first); the level is
+            # how many times the step was, and `at` the last time (null when unknown).
+            "escalated": r["escalated"],
+            "escalation": {"level": r["escalation_level"], "at": r["escalated_at"]},
         }
         for r in rows
     ]
-    next_cursor = cursors.encode_time_id(rows[-1]["due_at"], rows[-1]["case_id"]) if more else None
+    next_cursor = encode_cursor(rows[-1]) if more else None
     return Response(
         {"items": items, "next_cursor": next_cursor, "as_of": now, "due_soon_until": due_soon_until}
     )

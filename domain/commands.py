@@ -13,6 +13,7 @@ body's fields goes in `check()`, never in `__post_init__`, which `Body` owns.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any
 
@@ -29,6 +30,7 @@ Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za
 Phone = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9][0-9 -]{4,19}$")]
 WorkingDays = Annotated[int, msgspec.Meta(ge=0, le=365)]
 ExtensionDays = Annotated[int, msgspec.Meta(ge=1, le=365)]
+Instant = Annotated[datetime, msgspec.Meta(tz=True)]  # with a UTC offset
 
 
 # C0 controls except tab (U+0009), line feed (U+000A) and carriage return (U+000D).
@@ -125,11 +127,14 @@ class LodgeComplaint(Command):
     complainant: ComplainantIn
     respondent_department: Code | None = None
     confidential: bool = False
+    # 急事: to be accepted or rejected by the end of the same working day (issue 11 §2).
+    urgent: bool = False
 
 
 class Accept(Command):
     note: Reason | None = None
-    urgent: bool = False
+    # None: as lodged (急事快办 or not); true or false: the accepting clerk decides.
+    urgent: bool | None = None
 
 
 class Reject(Command):
@@ -181,8 +186,25 @@ class Close(Command):
     note: Reason | None = None
 
 
+class RecordRating(Command):
+    """A rating the enterprise gave by phone (the hotline), recorded for it by a clerk:
+    which call (its reference in the hotline system, and when it was taken)."""
+
+    rating: Rating
+    call_reference: ShortText
+    called_at: Instant
+    comment: Reason | None = None
+
+
 class Remind(Command):
-    """Raised by the deadline watcher; no token may send it."""
+    """催办. A supervisor's by hand needs a note (422 without); the deadline watcher's has
+    none."""
+
+    note: Reason | None = None
+
+
+class CloseUnrated(Command):
+    """Raised by the deadline watcher when the rating window passed; no token may send it."""
 
 
 class Escalate(Command):
@@ -203,6 +225,8 @@ COMPLAINT_MOVES: dict[str, type[Command]] = {
     "supervise": Supervise,
     "withdraw": Withdraw,
     "close": Close,
+    "record-rating": RecordRating,
     "remind": Remind,
     "escalate": Escalate,
+    "close-unrated": CloseUnrated,
 }

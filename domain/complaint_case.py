@@ -9,7 +9,7 @@ from domain import deadlines
 from domain.access import SEE_ALL
 from domain.calendar import Deadline
 from domain.cases import CaseContext, CaseType, Move
-from domain.complaint import MOVE_ROLES, Complaint
+from domain.complaint import MOVE_ROLES, Complaint, StepDue
 from domain.errors import Forbidden, RuleViolated
 from domain.values import Actor, Complainant, Role
 
@@ -17,7 +17,8 @@ from domain.values import Actor, Complainant, Role
 def lodge(ctx: CaseContext, actor: Actor, at: datetime, c: cmd.LodgeComplaint) -> Complaint:
     if actor.role is Role.ENTERPRISE and actor.org != c.complainant.credit_code:
         raise Forbidden("an enterprise may lodge complaints only for itself")
-    acceptance = ctx.calendar.deadline(at, ctx.sla.acceptance_working_days)
+    acceptance_days = ctx.sla.acceptance_days(urgent=c.urgent)
+    acceptance = ctx.calendar.deadline(at, acceptance_days)
     return Complaint(
         actor=actor,
         timestamp=at,
@@ -35,7 +36,8 @@ def lodge(ctx: CaseContext, actor: Actor, at: datetime, c: cmd.LodgeComplaint) -
         confidential=c.confidential,
         acceptance_due=acceptance.at,
         acceptance_due_provisional=acceptance.provisional,
-        acceptance_working_days=ctx.sla.acceptance_working_days,
+        acceptance_working_days=acceptance_days,
+        urgent=c.urgent,
     )
 
 
@@ -63,8 +65,17 @@ def _redo(ctx: CaseContext, case: Complaint, at: datetime) -> tuple[int, Deadlin
     return days, ctx.calendar.deadline(at, days)
 
 
+def step_due(ctx: CaseContext, at: datetime, working_days: int) -> StepDue:
+    """A step's deadline `working_days` after `at`, on the calendar as it is now."""
+    due = ctx.calendar.deadline(at, working_days)
+    return StepDue(due.at, due.provisional, working_days)
+
+
 def accept(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Accept) -> None:
-    case.accept(actor, at, note=c.note, urgent=c.urgent)
+    # Not given: the urgency the case was lodged with (an accepting clerk may change it).
+    urgent = case.urgent if c.urgent is None else c.urgent
+    transfer_due = step_due(ctx, at, ctx.sla.transfer_days(urgent=urgent))
+    case.accept(actor, at, note=c.note, urgent=urgent, transfer_due=transfer_due)
 
 
 def reject(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Reject) -> None:
@@ -89,7 +100,8 @@ def transfer(
 def send_back(
     ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.SendBack
 ) -> None:
-    case.send_back(actor, at, reason=c.reason)
+    transfer_due = step_due(ctx, at, ctx.sla.transfer_days(urgent=case.urgent))
+    case.send_back(actor, at, reason=c.reason, transfer_due=transfer_due)
 
 
 def request_extension(
@@ -120,7 +132,9 @@ def decide_extension(
 
 
 def reply(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Reply) -> None:
-    case.reply_to(actor, at, answer=c.answer)
+    case.reply_to(
+        actor, at, answer=c.answer, review_due=step_due(ctx, at, ctx.sla.review_working_days)
+    )
 
 
 def review(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Review) -> None:
@@ -133,6 +147,7 @@ def review(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd
         redo_due=due.at,
         redo_provisional=due.provisional,
         redo_working_days=days,
+        rating_due=step_due(ctx, at, ctx.sla.rating_window_working_days),
     )
 
 
@@ -147,6 +162,29 @@ def rate(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.R
         redo_provisional=due.provisional,
         redo_working_days=days,
     )
+
+
+def record_rating(
+    ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.RecordRating
+) -> None:
+    days, due = _redo(ctx, case, at)
+    case.record_rating(
+        actor,
+        at,
+        rating=c.rating,
+        comment=c.comment,
+        call_reference=c.call_reference,
+        called_at=c.called_at,
+        redo_due=due.at,
+        redo_provisional=due.provisional,
+        redo_working_days=days,
+    )
+
+
+def close_unrated(
+    ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.CloseUnrated
+) -> None:
+    case.close_unrated(actor, at)
 
 
 def supervise(
@@ -170,7 +208,12 @@ ESCALATE_AFTER_WORKING_DAYS = 5
 
 
 def remind(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Remind) -> None:
-    case.remind(actor, at, escalate_after=ctx.calendar.due_at(at, ESCALATE_AFTER_WORKING_DAYS))
+    case.remind(
+        actor,
+        at,
+        escalate_after=ctx.calendar.due_at(at, ESCALATE_AFTER_WORKING_DAYS),
+        note=c.note,
+    )
 
 
 def escalate(
@@ -204,8 +247,19 @@ _DECISIONS = {
     "supervise": supervise,
     "withdraw": withdraw,
     "close": close,
+    "record-rating": record_rating,
     "remind": remind,
     "escalate": escalate,
+    "close-unrated": close_unrated,
+}
+
+_SUMMARIES = {
+    "record-rating": "Record the rating an enterprise gave by phone (a clerk, naming the call)",
+    "remind": "Remind (催办): a supervisor by hand, with a note; the deadline watcher when a "
+    "deadline has passed",
+    "escalate": "Escalate a reminded overdue step: the deadline watcher only (403 for tokens)",
+    "close-unrated": "Close a case whose rating window passed unrated: the deadline watcher "
+    "only (403 for tokens)",
 }
 
 COMPLAINT = CaseType(
@@ -217,7 +271,12 @@ COMPLAINT = CaseType(
     create=lodge,
     moves={
         **{
-            name: Move(body=cmd.COMPLAINT_MOVES[name], roles=MOVE_ROLES[name], decide=decide)
+            name: Move(
+                body=cmd.COMPLAINT_MOVES[name],
+                roles=MOVE_ROLES[name],
+                decide=decide,
+                summary=_SUMMARIES.get(name, ""),
+            )
             for name, decide in _DECISIONS.items()
         },
         deadlines.MOVE: Move(

@@ -48,7 +48,20 @@ def _default_handling() -> dict[str, int]:
 class SlaPolicy(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """Deadlines in working days; see :meth:`domain.calendar.WorkingCalendar.due_at`."""
 
+    #: accepting or rejecting a lodged case, from the lodging (issue 11 §2)
     acceptance_working_days: Days = 1
+    #: ... when it was lodged urgent (急事): by the end of the same working day
+    urgent_acceptance_working_days: Days = 0
+    #: transferring an accepted case to a department, from the acceptance (or from a
+    #: department's send-back)
+    transfer_working_days: Days = 1
+    #: ... for an urgent case
+    urgent_transfer_working_days: Days = 0
+    #: the supervisor's review of a department's reply, from the reply
+    review_working_days: Days = 2
+    #: the enterprise's rating window, from the approving review; when it passes without
+    #: a rating, the system closes the case as not rated
+    rating_window_working_days: Days = 5
     handling_working_days: dict[str, Days] = msgspec.field(default_factory=_default_handling)
     #: 急事快办: an urgent case is due by the end of the same working day.
     urgent_handling_working_days: Days = 0
@@ -79,6 +92,14 @@ class SlaPolicy(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     @property
     def office_close_time(self) -> time:
         return time.fromisoformat(self.office_close)
+
+    def acceptance_days(self, *, urgent: bool) -> int:
+        """Working days to accept or reject a case lodged (urgent or not)."""
+        return self.urgent_acceptance_working_days if urgent else self.acceptance_working_days
+
+    def transfer_days(self, *, urgent: bool) -> int:
+        """Working days to transfer an accepted case to a department."""
+        return self.urgent_transfer_working_days if urgent else self.transfer_working_days
 
     def handling_days(self, kind: str, *, urgent: bool) -> int:
         """Working days a handling department has for a case of ``kind``."""

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
-from domain.complaint import OPEN_STATUSES, Status
+from domain.complaint import NOT_RATED, OPEN_STATUSES, STEP_OF, STEPS, Status
 from domain.values import Actor, Role
 from projections import cursors
 from projections.bulk import upsert
@@ -54,6 +54,20 @@ COLUMNS = (
     "acceptance_due_provisional",
     "handling_due_provisional",
     "due_provisional",
+    # issue 11 §2-3: the bureau's steps and the rating window, the step `due_at` is of,
+    # reminders and escalations by step, and those of the step the case waits on.
+    "transfer_due",
+    "transfer_due_provisional",
+    "review_due",
+    "review_due_provisional",
+    "rating_due",
+    "rating_due_provisional",
+    "due_step",
+    "reminded_step",
+    "escalated_step",
+    "open_reminders",
+    "escalation_level",
+    "escalated_at",
 )
 
 Row = dict[str, Any]
@@ -68,7 +82,6 @@ def _lodged(row: Row, e: StoredEvent) -> None:
         category=d["category"],
         title=d["title"],
         status=Status.LODGED.value,
-        urgent=False,
         confidential=d["confidential"],
         complainant_name=d["complainant"].name,
         complainant_credit_code=d["complainant"].credit_code,
@@ -89,33 +102,54 @@ def _lodged(row: Row, e: StoredEvent) -> None:
         reminded_due=None,
         escalate_after=None,
         escalated_due=None,
+        reminded_step=None,
+        escalated_step=None,
+        urgent=bool(d.get("urgent")),
     )
+    for step in STEPS[1:]:
+        _due(row, step, None)
+    _enter_step(row)
+
+
+def _due(row: Row, step: str, due: datetime | None, provisional: bool | None = None) -> None:
+    row[f"{step}_due"] = due
+    row[f"{step}_due_provisional"] = bool(provisional) and due is not None
 
 
 def _handling(row: Row, due: datetime | None, provisional: bool | None = None) -> None:
-    row.update(handling_due=due, handling_due_provisional=bool(provisional) and due is not None)
+    _due(row, "handling", due, provisional)
+
+
+def _step_due(row: Row, step: str, e: StoredEvent) -> None:
+    """`step`'s deadline as the event carries it (None in events stored before it had one)."""
+    _due(row, step, e.data.get(f"{step}_due"), e.data.get(f"{step}_due_provisional"))
+
+
+def _enter_step(row: Row) -> None:
+    """The case moved to another step: the last one's reminders and escalations close."""
+    row.update(open_reminders=0, escalation_level=0, escalated_at=None)
 
 
 def _accepted(row: Row, e: StoredEvent) -> None:
-    row.update(
-        status=Status.ACCEPTED.value,
-        urgent=e.data["urgent"],
-        acceptance_due=None,
-        acceptance_due_provisional=False,
-    )
+    row.update(status=Status.ACCEPTED.value, urgent=e.data["urgent"])
+    _due(row, "acceptance", None)
+    _step_due(row, "transfer", e)
+    _enter_step(row)
 
 
 def _finished(status: Status) -> Callable[[Row, StoredEvent], None]:
     def apply(row: Row, e: StoredEvent) -> None:
-        row.update(
-            status=status.value,
-            acceptance_due=None,
-            acceptance_due_provisional=False,
-            closed_at=e.data["timestamp"],
-        )
-        _handling(row, None)
+        row.update(status=status.value, closed_at=e.data["timestamp"])
+        for step in STEPS:
+            _due(row, step, None)
+        _enter_step(row)
 
     return apply
+
+
+def _closed_unrated(row: Row, e: StoredEvent) -> None:
+    _finished(Status.CLOSED)(row, e)
+    row["rating"] = NOT_RATED
 
 
 def _transferred(row: Row, e: StoredEvent) -> None:
@@ -128,12 +162,16 @@ def _transferred(row: Row, e: StoredEvent) -> None:
         department=department,
         departments=departments,
     )
+    _due(row, "transfer", None)
     _handling(row, e.data["due"], e.data.get("due_provisional"))
+    _enter_step(row)
 
 
 def _sent_back(row: Row, e: StoredEvent) -> None:
     row.update(status=Status.ACCEPTED.value, department=None)
     _handling(row, None)
+    _step_due(row, "transfer", e)
+    _enter_step(row)
 
 
 def _extension_decided(row: Row, e: StoredEvent) -> None:
@@ -143,6 +181,8 @@ def _extension_decided(row: Row, e: StoredEvent) -> None:
 def _replied(row: Row, e: StoredEvent) -> None:
     row.update(status=Status.REPLIED.value)
     _handling(row, None)
+    _step_due(row, "review", e)
+    _enter_step(row)
 
 
 def _redo(row: Row, e: StoredEvent) -> None:
@@ -152,25 +192,27 @@ def _redo(row: Row, e: StoredEvent) -> None:
 
 def _deadline_recomputed(row: Row, e: StoredEvent) -> None:
     d = e.data
-    if d["step"] == "acceptance":
-        row.update(acceptance_due=d["new_due"], acceptance_due_provisional=d["due_provisional"])
-    else:
-        _handling(row, d["new_due"], d["due_provisional"])
+    _due(row, d["step"], d["new_due"], d["due_provisional"])
 
 
 def _reviewed(row: Row, e: StoredEvent) -> None:
+    _due(row, "review", None)
     if e.data["approved"]:
         row["status"] = Status.AWAITING_RATING.value
+        _step_due(row, "rating", e)
     else:
         _redo(row, e)
+    _enter_step(row)
 
 
 def _rated(row: Row, e: StoredEvent) -> None:
     row["rating"] = str(e.data["rating"])
+    _due(row, "rating", None)
     if e.data["due"] is None:
         _finished(Status.CLOSED)(row, e)
     else:
         _redo(row, e)
+        _enter_step(row)
 
 
 def _supervised(row: Row, e: StoredEvent) -> None:
@@ -178,15 +220,24 @@ def _supervised(row: Row, e: StoredEvent) -> None:
 
 
 def _reminded(row: Row, e: StoredEvent) -> None:
-    row.update(
-        reminders=row["reminders"] + 1,
-        reminded_due=e.data["due"],
-        escalate_after=e.data["escalate_after"],
-    )
+    row.update(reminders=row["reminders"] + 1, open_reminders=row["open_reminders"] + 1)
+    # A reminder by hand that does not stand as the deadline's carries no escalate_after
+    # (domain/reminders.py): the watcher's keys stay as they were.
+    if e.data["escalate_after"] is not None:
+        row.update(
+            reminded_step=e.data["step"],
+            reminded_due=e.data["due"],
+            escalate_after=e.data["escalate_after"],
+        )
 
 
 def _escalated(row: Row, e: StoredEvent) -> None:
-    row["escalated_due"] = e.data["due"]
+    row.update(
+        escalated_step=e.data["step"],
+        escalated_due=e.data["due"],
+        escalation_level=row["escalation_level"] + 1,
+        escalated_at=e.data["timestamp"],
+    )
 
 
 HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
@@ -203,34 +254,36 @@ HANDLERS: dict[str, Callable[[Row, StoredEvent], None]] = {
     "Supervised": _supervised,
     "Withdrawn": _finished(Status.WITHDRAWN),
     "Closed": _finished(Status.CLOSED),
+    "ClosedUnrated": _closed_unrated,
     "Reminded": _reminded,
     "Escalated": _escalated,
     "DeadlineRecomputed": _deadline_recomputed,
 }
 
 
+def active_step(row: Row) -> str | None:
+    """The step the case is waiting on (None once it is final)."""
+    return STEP_OF.get(Status(row["status"]))
+
+
 def active_deadline(row: Row) -> datetime | None:
     """The deadline of the step the case is waiting on, if that step has one."""
-    if row["status"] == Status.LODGED:
-        return row["acceptance_due"]
-    if row["status"] == Status.TRANSFERRED:
-        return row["handling_due"]
-    return None
+    step = active_step(row)
+    return None if step is None else row[f"{step}_due"]
 
 
 def active_provisional(row: Row) -> bool:
     """Whether the active deadline counted days of a year with no official schedule."""
-    if row["status"] == Status.LODGED:
-        return bool(row["acceptance_due_provisional"])
-    if row["status"] == Status.TRANSFERRED:
-        return bool(row["handling_due_provisional"])
-    return False
+    step = active_step(row)
+    return step is not None and bool(row[f"{step}_due_provisional"])
 
 
 class ComplaintSummary:
     name = "complaint_summary"
     rebuild_cost = 2  # relative Python time per event (oversight/rebuild.py)
-    version = 3  # 3: the *_provisional columns (issue 11)
+    # 3: the *_provisional columns (issue 11 §1); 4: the bureau's steps, the rating
+    # window, reminders and escalations by step (issue 11 §2-3)
+    version = 4
     tables = ("views.complaint_summary",)
 
     async def create(self, conn: asyncpg.Connection) -> None:
@@ -268,7 +321,19 @@ class ComplaintSummary:
                 escalated_due timestamptz,
                 acceptance_due_provisional boolean NOT NULL DEFAULT false,
                 handling_due_provisional boolean NOT NULL DEFAULT false,
-                due_provisional boolean NOT NULL DEFAULT false
+                due_provisional boolean NOT NULL DEFAULT false,
+                transfer_due timestamptz,
+                transfer_due_provisional boolean NOT NULL DEFAULT false,
+                review_due timestamptz,
+                review_due_provisional boolean NOT NULL DEFAULT false,
+                rating_due timestamptz,
+                rating_due_provisional boolean NOT NULL DEFAULT false,
+                due_step text,
+                reminded_step text,
+                escalated_step text,
+                open_reminders integer NOT NULL DEFAULT 0,
+                escalation_level integer NOT NULL DEFAULT 0,
+                escalated_at timestamptz
             );
             CREATE INDEX IF NOT EXISTS complaint_summary_newest
                 ON views.complaint_summary (lodged_at DESC, id DESC);
@@ -284,6 +349,11 @@ class ComplaintSummary:
             DROP INDEX IF EXISTS views.complaint_summary_due;
             CREATE INDEX IF NOT EXISTS complaint_summary_due_id
                 ON views.complaint_summary (due_at, id) WHERE due_at IS NOT NULL;
+            -- Escalated steps come first in the warnings: a page of them without reading
+            -- past every other passed deadline.
+            CREATE INDEX IF NOT EXISTS complaint_summary_escalated_due
+                ON views.complaint_summary (due_at, id)
+                WHERE due_at IS NOT NULL AND escalation_level > 0;
             """
         )
 
@@ -304,6 +374,7 @@ class ComplaintSummary:
             row.update(version=e.version, position=e.position, updated_at=e.data["timestamp"])
             row["due_at"] = active_deadline(row)
             row["due_provisional"] = active_provisional(row)
+            row["due_step"] = active_step(row) if row["due_at"] is not None else None
         await upsert(
             conn,
             "views.complaint_summary",
@@ -335,6 +406,8 @@ async def list_complaints(
     kind: str | None = None,
     department: str | None = None,
     overdue: bool | None = None,
+    escalated: bool | None = None,
+    urgent: bool | None = None,
     limit: int = 50,
     cursor: tuple[datetime, UUID] | None = None,
 ) -> list[Row]:
@@ -354,6 +427,12 @@ async def list_complaints(
         q.where(f"due_at < {q.arg(now)}")
     elif overdue is False:
         q.where(f"(due_at IS NULL OR due_at >= {q.arg(now)})")
+    if escalated is True:
+        q.where("escalation_level > 0")
+    elif escalated is False:
+        q.where("escalation_level = 0")
+    if urgent is not None:
+        q.where(f"urgent = {q.arg(urgent)}")
     if cursor:
         q.where(f"(lodged_at, id) < ({q.arg(cursor[0])}, {q.arg(cursor[1])})")
     return await q.fetch(conn, "views.complaint_summary", "lodged_at DESC, id DESC", limit)

@@ -234,8 +234,9 @@ def test_list_overdue(client, clock):
     # A: lodged Monday 17:00 Beijing, acceptance due Tuesday 17:30.
     clock.set(at(2024, 9, 23, 9, 0))
     a = lodge(client, code)["id"]
-    # Wednesday 10:00 Beijing: B is lodged (due Thursday); C is accepted (no deadline);
-    # D is transferred with 0 working days (due Wednesday 17:30).
+    # Wednesday 10:00 Beijing: B is lodged (due Thursday); C is accepted (its transfer
+    # due Thursday 17:30: issue 11 §2); D is transferred with 0 working days (due
+    # Wednesday 17:30); E is rejected (no deadline).
     clock.set(at(2024, 9, 25, 2, 0))
     b = lodge(client, code)["id"]
     clock.set(at(2024, 9, 25, 2, 10))
@@ -246,7 +247,9 @@ def test_list_overdue(client, clock):
     move(client, d, "accept", clerk(), version=2)
     last = move(client, d, "transfer", clerk(), {"department": dept, "working_days": 0}, version=3)
     assert cst(last["deadlines"]["handling_due"]) == cst("2024-09-25T17:30:00+08:00")
-    position = last["position"]
+    e = lodge(client, code)["id"]
+    rejected = move(client, e, "reject", clerk(), {"reason": "不属于受理范围"}, version=2)
+    position = rejected["position"]
 
     def ids(**params: str) -> set[str]:
         return {i["id"] for i in list_cases(client, ent, position, **params)}
@@ -254,19 +257,20 @@ def test_list_overdue(client, clock):
     # Wednesday 17:00 Beijing: only A is late.
     clock.set(at(2024, 9, 25, 9, 0))
     assert ids(overdue="true") == {a}
-    assert ids(overdue="false") == {b, c, d}
+    assert ids(overdue="false") == {b, c, d, e}
     # Wednesday 18:00 Beijing: D's day is over too.
     clock.set(at(2024, 9, 25, 10, 0))
     assert ids(overdue="true") == {a, d}
-    assert ids(overdue="false") == {b, c}
+    assert ids(overdue="false") == {b, c, e}
     assert ids(overdue="true", status="transferred") == {d}
-    # Friday: B's acceptance deadline (Thursday 17:30) has passed; C never has one.
+    # Friday: B's acceptance and C's transfer (Thursday 17:30) have passed; E has none.
     clock.set(at(2024, 9, 27, 2, 0))
-    assert ids(overdue="true") == {a, b, d}
-    assert ids(overdue="false") == {c}
-    assert ids() == {a, b, c, d}
+    assert ids(overdue="true") == {a, b, c, d}
+    assert ids(overdue="false") == {e}
+    assert ids() == {a, b, c, d, e}
     due = {i["id"]: i["due_at"] for i in list_cases(client, ent, position)}
-    assert due[c] is None
+    assert due[e] is None
+    assert cst(due[c]) == cst("2024-09-26T17:30:00+08:00")
     assert cst(due[a]) == cst("2024-09-24T17:30:00+08:00")
 
 

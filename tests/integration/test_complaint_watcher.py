@@ -62,6 +62,10 @@ async def test_an_overdue_acceptance_is_reminded_once_then_escalated(application
     late = lodge(application)
     on_time = lodge(application)
     application.move(on_time.id, "accept", actor("clerk", "c"), LODGED, cmd.Accept())
+    # (accepted cases wait on their transfer, due the next working day: issue 11 §2)
+    application.move(
+        on_time.id, "transfer", actor("clerk", "c"), LODGED, cmd.Transfer(department="d1")
+    )
 
     # Before the deadline (Tuesday 17:30 Beijing): nothing.
     await pass_at(application, pool, datetime(2024, 9, 24, 9, 0, tzinfo=UTC))
@@ -70,7 +74,7 @@ async def test_an_overdue_acceptance_is_reminded_once_then_escalated(application
     wednesday = datetime(2024, 9, 25, 2, 0, tzinfo=UTC)
     assert await pass_at(application, pool, wednesday) >= 1
     assert types(application, late.id) == ["Lodged", "Reminded"]
-    assert types(application, on_time.id) == ["Lodged", "Accepted"]
+    assert types(application, on_time.id) == ["Lodged", "Accepted", "Transferred"]
     reminded = application.history(app_case_type(), late.id, SUPERVISOR)[1][-1]
     assert (reminded.actor.role, reminded.step) == ("system", "acceptance")
 

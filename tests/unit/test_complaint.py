@@ -24,6 +24,7 @@ from domain.complaint import (
     OPEN_STATUSES,
     Complaint,
     Status,
+    StepDue,
 )
 from domain.credit_code import check_character
 from domain.deadlines import Recompute
@@ -64,6 +65,18 @@ HANDLING_DUE = CALENDAR.due_at(LODGED_AT, SLA.handling_days("complaint", urgent=
 EXTENDED_DUE = CALENDAR.due_at(HANDLING_DUE, 5)
 REDO_DUE = CALENDAR.due_at(WHEN, SLA.handling_days("complaint", urgent=False))
 ANSWER = "已督促审批部门在三个工作日内办结施工许可"
+
+
+def step_due(at: datetime, working_days: int) -> StepDue:
+    """A step's deadline as domain/complaint_case.py computes it."""
+    due = CALENDAR.deadline(at, working_days)
+    return StepDue(due.at, due.provisional, working_days)
+
+
+# The bureau's steps and the rating window from WHEN (issue 11 §2).
+TRANSFER_DUE = step_due(WHEN, SLA.transfer_working_days)
+REVIEW_DUE = step_due(WHEN, SLA.review_working_days)
+RATING_DUE = step_due(WHEN, SLA.rating_window_working_days)
 
 Event = Complaint.Event
 Step = Callable[[Complaint, datetime], None]
@@ -147,11 +160,11 @@ def refused(error: pytest.ExceptionInfo[MoveNotAllowed]) -> tuple[str, str, str 
 
 
 def accept(case: Complaint, at: datetime) -> None:
-    case.accept(CLERK, at, note=None, urgent=False)
+    case.accept(CLERK, at, note=None, urgent=False, transfer_due=step_due(at, 1))
 
 
 def accept_urgent(case: Complaint, at: datetime) -> None:
-    case.accept(CLERK, at, note="紧急", urgent=True)
+    case.accept(CLERK, at, note="紧急", urgent=True, transfer_due=step_due(at, 0))
 
 
 def reject(case: Complaint, at: datetime) -> None:
@@ -167,7 +180,7 @@ def transfer_elsewhere(case: Complaint, at: datetime) -> None:
 
 
 def send_back(case: Complaint, at: datetime) -> None:
-    case.send_back(DEPARTMENT, at, reason="不属于本部门职责")
+    case.send_back(DEPARTMENT, at, reason="不属于本部门职责", transfer_due=step_due(at, 1))
 
 
 def request_extension(case: Complaint, at: datetime) -> None:
@@ -183,11 +196,13 @@ def decide_refused(case: Complaint, at: datetime) -> None:
 
 
 def reply(case: Complaint, at: datetime) -> None:
-    case.reply_to(DEPARTMENT, at, answer=ANSWER)
+    case.reply_to(DEPARTMENT, at, answer=ANSWER, review_due=step_due(at, 2))
 
 
 def approve(case: Complaint, at: datetime) -> None:
-    case.review(SUPERVISOR, at, approved=True, note=None, redo_due=REDO_DUE)
+    case.review(
+        SUPERVISOR, at, approved=True, note=None, redo_due=REDO_DUE, rating_due=step_due(at, 5)
+    )
 
 
 def redo(case: Complaint, at: datetime) -> None:
@@ -304,8 +319,12 @@ DOCUMENTED_FROM: dict[str, set[Status]] = {
     "supervise": ANY_OPEN,
     "withdraw": ANY_OPEN,
     "close": {Status.AWAITING_RATING},
-    "remind": {Status.LODGED, Status.TRANSFERRED},
-    "escalate": {Status.LODGED, Status.TRANSFERRED},
+    "record-rating": {Status.AWAITING_RATING},
+    # By hand on any open step; the deadline watcher's only on the bureau's and the
+    # department's steps (never the rating window: tests/unit/test_complaint_bureau_deadlines.py).
+    "remind": ANY_OPEN,
+    "escalate": {Status.LODGED, Status.ACCEPTED, Status.TRANSFERRED, Status.REPLIED},
+    "close-unrated": {Status.AWAITING_RATING},
 }
 STAFF = {Role.CLERK, Role.SUPERVISOR}
 DOCUMENTED_ROLES: dict[str, set[Role]] = {
@@ -322,8 +341,10 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
     "supervise": {Role.SUPERVISOR},
     "withdraw": {Role.ENTERPRISE},
     "close": {Role.SUPERVISOR},
-    "remind": {Role.SYSTEM},
+    "record-rating": {Role.CLERK},
+    "remind": {Role.SYSTEM, Role.SUPERVISOR},
     "escalate": {Role.SYSTEM},
+    "close-unrated": {Role.SYSTEM},
 }
 
 
@@ -374,6 +395,7 @@ def test_lodge() -> None:
                 "acceptance_due": ACCEPTANCE_DUE,
                 "acceptance_due_provisional": None,
                 "acceptance_working_days": None,
+                "urgent": None,
             },
         ),
     )
@@ -392,17 +414,29 @@ def test_lodge() -> None:
 
 def test_accept(lodged: list[Event]) -> None:
     case = given(*lodged)
-    case.accept(CLERK, WHEN, note="材料齐全，予以受理", urgent=True)
+    case.accept(CLERK, WHEN, note="材料齐全，予以受理", urgent=True, transfer_due=TRANSFER_DUE)
     then(
         case,
         (
             "Accepted",
-            {"timestamp": WHEN, "actor": CLERK, "note": "材料齐全，予以受理", "urgent": True},
+            {
+                "timestamp": WHEN,
+                "actor": CLERK,
+                "note": "材料齐全，予以受理",
+                "urgent": True,
+                "transfer_due": TRANSFER_DUE.at,
+                "transfer_due_provisional": False,
+                "transfer_working_days": 1,
+            },
         ),
     )
     assert case.status is Status.ACCEPTED
     assert case.accepted_at == WHEN
     assert case.acceptance_due is None
+    assert (case.transfer_due, case.current_deadline) == (
+        TRANSFER_DUE.at,
+        ("transfer", TRANSFER_DUE.at),
+    )
     assert case.urgent is True
     assert case.last_reason == "材料齐全，予以受理"
     assert case.version == 2
@@ -440,6 +474,7 @@ def test_transfer(accepted: list[Event]) -> None:
     assert case.departments == [DEPT]
     assert case.transferred_at == WHEN
     assert case.handling_due == REDO_DUE
+    assert case.transfer_due is None  # the bureau's step is done
 
 
 def test_transfer_after_send_back_remembers_every_department_once() -> None:
@@ -472,11 +507,25 @@ def test_transfer_after_send_back_remembers_every_department_once() -> None:
 
 def test_send_back(transferred: list[Event]) -> None:
     case = given(*transferred)
-    case.send_back(DEPARTMENT, WHEN, reason="不属于本部门职责")
-    then(case, ("SentBack", {"timestamp": WHEN, "actor": DEPARTMENT, "reason": "不属于本部门职责"}))
+    case.send_back(DEPARTMENT, WHEN, reason="不属于本部门职责", transfer_due=TRANSFER_DUE)
+    then(
+        case,
+        (
+            "SentBack",
+            {
+                "timestamp": WHEN,
+                "actor": DEPARTMENT,
+                "reason": "不属于本部门职责",
+                "transfer_due": TRANSFER_DUE.at,
+                "transfer_due_provisional": False,
+                "transfer_working_days": 1,
+            },
+        ),
+    )
     assert case.status is Status.ACCEPTED
     assert case.department is None
     assert case.handling_due is None
+    assert case.current_deadline == ("transfer", TRANSFER_DUE.at)  # to transfer again
     assert case.departments == [DEPT]  # it keeps seeing the case it once had
     assert case.last_reason == "不属于本部门职责"
 
@@ -485,7 +534,20 @@ def test_send_back_drops_a_pending_extension(extension_pending: list[Event]) -> 
     case = given(*extension_pending)
     assert case.extension_requested == 5
     case.send_back(DEPARTMENT, WHEN, reason="不属于本部门职责")
-    then(case, ("SentBack", {"timestamp": WHEN, "actor": DEPARTMENT, "reason": "不属于本部门职责"}))
+    then(
+        case,
+        (
+            "SentBack",
+            {
+                "timestamp": WHEN,
+                "actor": DEPARTMENT,
+                "reason": "不属于本部门职责",
+                "transfer_due": None,
+                "transfer_due_provisional": None,
+                "transfer_working_days": None,
+            },
+        ),
+    )
     assert case.extension_requested is None
 
 
@@ -582,20 +644,35 @@ def test_decide_extension_with_none_pending_is_refused(transferred: list[Event])
     then_unchanged(case, transferred)
 
 
+def replied_event(review_due: StepDue | None) -> tuple[str, dict[str, Any]]:
+    return (
+        "Replied",
+        {
+            "timestamp": WHEN,
+            "actor": DEPARTMENT,
+            "answer": ANSWER,
+            "review_due": review_due and review_due.at,
+            "review_due_provisional": review_due and review_due.provisional,
+            "review_working_days": review_due and review_due.working_days,
+        },
+    )
+
+
 def test_reply_to(transferred: list[Event]) -> None:
     case = given(*transferred)
-    case.reply_to(DEPARTMENT, WHEN, answer=ANSWER)
-    then(case, ("Replied", {"timestamp": WHEN, "actor": DEPARTMENT, "answer": ANSWER}))
+    case.reply_to(DEPARTMENT, WHEN, answer=ANSWER, review_due=REVIEW_DUE)
+    then(case, replied_event(REVIEW_DUE))
     assert case.status is Status.REPLIED
     assert case.reply == ANSWER
     assert case.replied_at == WHEN
     assert case.handling_due is None
+    assert case.current_deadline == ("review", REVIEW_DUE.at)
 
 
 def test_reply_ends_a_pending_extension(extension_pending: list[Event]) -> None:
     case = given(*extension_pending)
     case.reply_to(DEPARTMENT, WHEN, answer=ANSWER)
-    then(case, ("Replied", {"timestamp": WHEN, "actor": DEPARTMENT, "answer": ANSWER}))
+    then(case, replied_event(None))
     assert case.extension_requested is None
 
 
@@ -644,7 +721,9 @@ def test_a_department_that_sent_the_case_back_no_longer_handles_it(move: str) ->
 
 def test_review_approved(replied: list[Event]) -> None:
     case = given(*replied)
-    case.review(SUPERVISOR, WHEN, approved=True, note=None, redo_due=REDO_DUE)
+    case.review(
+        SUPERVISOR, WHEN, approved=True, note=None, redo_due=REDO_DUE, rating_due=RATING_DUE
+    )
     then(
         case,
         (
@@ -657,17 +736,29 @@ def test_review_approved(replied: list[Event]) -> None:
                 "due": None,
                 "due_provisional": None,
                 "working_days": None,
+                "rating_due": RATING_DUE.at,
+                "rating_due_provisional": False,
+                "rating_working_days": 5,
             },
         ),
     )
     assert case.status is Status.AWAITING_RATING
     assert case.handling_due is None
+    assert case.review_due is None
+    assert (case.reviewed_at, case.current_deadline) == (WHEN, ("rating", RATING_DUE.at))
     assert case.redo_count == 0
 
 
 def test_review_redo_sends_the_case_back_to_the_same_department(replied: list[Event]) -> None:
     case = given(*replied)
-    case.review(SUPERVISOR, WHEN, approved=False, note="请补充整改措施", redo_due=REDO_DUE)
+    case.review(
+        SUPERVISOR,
+        WHEN,
+        approved=False,
+        note="请补充整改措施",
+        redo_due=REDO_DUE,
+        rating_due=RATING_DUE,  # not used: no rating window opens
+    )
     then(
         case,
         (
@@ -680,6 +771,9 @@ def test_review_redo_sends_the_case_back_to_the_same_department(replied: list[Ev
                 "due": REDO_DUE,
                 "due_provisional": False,
                 "working_days": None,
+                "rating_due": None,
+                "rating_due_provisional": None,
+                "rating_working_days": None,
             },
         ),
     )
@@ -705,6 +799,13 @@ def test_review_redo_without_a_note_is_a_rule_violation(
 
 # --- the enterprise's moves ------------------------------------------------------------
 
+# Inside the rating window the fixtures' approving review opened (5 working days from
+# 2024-09-23: until 2024-09-29 17:30, a Sunday made a working day); WHEN is after it.
+IN_WINDOW = datetime(2024, 9, 27, 10, 0, tzinfo=CST)
+
+# A Rated event of the enterprise's own rating: no call, nobody recorded it for it.
+NOT_BY_PHONE = {"channel": None, "call_reference": None, "called_at": None, "recorded_for": None}
+
 
 @pytest.mark.parametrize(
     ("rating", "status"),
@@ -718,50 +819,55 @@ def test_review_redo_without_a_note_is_a_rule_violation(
 )
 def test_rate(awaiting_rating: list[Event], rating: Rating, status: Status) -> None:
     case = given(*awaiting_rating)
-    case.rate(ENTERPRISE, WHEN, rating=rating, comment="处理及时", redo_due=REDO_DUE)
+    case.rate(ENTERPRISE, IN_WINDOW, rating=rating, comment="处理及时", redo_due=REDO_DUE)
     satisfied = status is Status.CLOSED
     then(
         case,
         (
             "Rated",
             {
-                "timestamp": WHEN,
+                "timestamp": IN_WINDOW,
                 "actor": ENTERPRISE,
                 "rating": rating,
                 "comment": "处理及时",
                 "due": None if satisfied else REDO_DUE,
                 "due_provisional": None if satisfied else False,
                 "working_days": None,
+                **NOT_BY_PHONE,
             },
         ),
     )
     assert case.status is status
     assert case.rating is rating
     assert case.last_reason == "处理及时"
+    assert case.rating_due is None
     if satisfied:
-        assert (case.closed_at, case.redo_count, case.handling_due) == (WHEN, 0, None)
+        assert (case.closed_at, case.redo_count, case.handling_due) == (IN_WINDOW, 0, None)
     else:
         assert (case.closed_at, case.redo_count, case.handling_due) == (None, 1, REDO_DUE)
-        assert (case.department, case.transferred_at) == (DEPT, WHEN)
+        assert (case.department, case.transferred_at) == (DEPT, IN_WINDOW)
 
 
 def test_every_unsatisfied_rating_counts_another_redo() -> None:
     history = record(*PATHS[Status.AWAITING_RATING], rate_unsatisfied, reply, approve)
     case = given(*history)
     assert (case.status, case.redo_count) == (Status.AWAITING_RATING, 1)
-    case.rate(ENTERPRISE, WHEN, rating=Rating.VERY_UNSATISFIED, comment=None, redo_due=REDO_DUE)
+    case.rate(
+        ENTERPRISE, IN_WINDOW, rating=Rating.VERY_UNSATISFIED, comment=None, redo_due=REDO_DUE
+    )
     then(
         case,
         (
             "Rated",
             {
-                "timestamp": WHEN,
+                "timestamp": IN_WINDOW,
                 "actor": ENTERPRISE,
                 "rating": Rating.VERY_UNSATISFIED,
                 "comment": None,
                 "due": REDO_DUE,
                 "due_provisional": False,
                 "working_days": None,
+                **NOT_BY_PHONE,
             },
         ),
     )
@@ -796,7 +902,7 @@ LODGER_MOVES: dict[str, tuple[Status, Callable[[Complaint, Actor], None]]] = {
     "rate": (
         Status.AWAITING_RATING,
         lambda case, actor: case.rate(
-            actor, WHEN, rating=Rating.SATISFIED, comment=None, redo_due=REDO_DUE
+            actor, IN_WINDOW, rating=Rating.SATISFIED, comment=None, redo_due=REDO_DUE
         ),
     ),
     "withdraw": (
@@ -889,8 +995,18 @@ MOVES: dict[str, Callable[[Complaint], None]] = {
     "supervise": lambda case: case.supervise(SUPERVISOR, WHEN, note="请加快办理"),
     "withdraw": lambda case: LODGER_MOVES["withdraw"][1](case, ENTERPRISE),
     "close": lambda case: case.close(SUPERVISOR, WHEN, note=None),
+    "record-rating": lambda case: case.record_rating(
+        CLERK,
+        WHEN,
+        rating=Rating.SATISFIED,
+        comment=None,
+        call_reference="HL-1",
+        called_at=WHEN,
+        redo_due=REDO_DUE,
+    ),
     "remind": lambda case: case.remind(SYSTEM, WHEN, escalate_after=REDO_DUE),
     "escalate": lambda case: case.escalate(SYSTEM, WHEN),
+    "close-unrated": lambda case: case.close_unrated(SYSTEM, WHEN),
 }
 FORBIDDEN = [
     (move, status)
@@ -902,7 +1018,7 @@ FORBIDDEN = [
 
 def test_every_move_of_the_table_is_exercised() -> None:
     assert set(MOVES) == set(MOVE_FROM)
-    assert len(FORBIDDEN) == 88
+    assert len(FORBIDDEN) == 97
 
 
 @pytest.mark.parametrize(("move", "status"), FORBIDDEN, ids=[f"{m}-{s}" for m, s in FORBIDDEN])
@@ -941,6 +1057,27 @@ def remind_late(case: Complaint, at: datetime) -> None:
 
 def escalate_late(case: Complaint, at: datetime) -> None:
     case.escalate(SYSTEM, datetime(2024, 10, 9, 17, 30, tzinfo=CST))
+
+
+def remind_by_hand(case: Complaint, at: datetime) -> None:
+    case.remind(SUPERVISOR, at, escalate_after=at + timedelta(days=7), note="请尽快转办")
+
+
+def record_by_phone(case: Complaint, at: datetime) -> None:
+    case.record_rating(
+        CLERK,
+        at,
+        rating=Rating.VERY_SATISFIED,
+        comment="电话回访：满意",
+        call_reference="12345-20240923-0001",
+        called_at=at - timedelta(minutes=10),
+        redo_due=REDO_DUE,
+    )
+
+
+def close_unrated_late(case: Complaint, at: datetime) -> None:
+    # The window the fixtures' approval opened ends 2024-09-29 17:30.
+    case.close_unrated(SYSTEM, datetime(2024, 9, 30, 9, 0, tzinfo=CST))
 
 
 def transfer_provisional(case: Complaint, at: datetime) -> None:
@@ -988,6 +1125,9 @@ LIVES: dict[str, tuple[Step, ...]] = {
     "withdrawn-while-extension-pending": (accept, transfer, request_extension, withdraw),
     "overdue": (remind_late, escalate_late, accept),
     "recomputed": (accept, transfer_provisional, recompute, reply),
+    "reminded-by-hand": (accept, remind_by_hand, remind_by_hand, transfer),
+    "rated-by-phone": (*PATHS[Status.AWAITING_RATING], record_by_phone),
+    "unrated": (*PATHS[Status.AWAITING_RATING], close_unrated_late),
 }
 
 

@@ -39,6 +39,7 @@ def test_a_passed_acceptance_deadline_is_reminded_once():
                 "step": "acceptance",
                 "due": ACCEPTANCE_DUE,
                 "escalate_after": GRACE_END,
+                "note": None,
             },
         ),
     )
@@ -73,7 +74,13 @@ def test_escalation_needs_a_reminder_and_its_grace_to_run_out():
         case,
         (
             "Escalated",
-            {"actor": SYSTEM, "timestamp": GRACE_END, "step": "acceptance", "due": ACCEPTANCE_DUE},
+            {
+                "actor": SYSTEM,
+                "timestamp": GRACE_END,
+                "step": "acceptance",
+                "due": ACCEPTANCE_DUE,
+                "level": 1,
+            },
         ),
     )
     with pytest.raises(MoveNotAllowed) as error:
@@ -96,6 +103,7 @@ def test_a_new_deadline_can_be_reminded_again():
                 "step": "handling",
                 "due": HANDLING_DUE,
                 "escalate_after": late + timedelta(days=7),
+                "note": None,
             },
         ),
     )

@@ -31,12 +31,27 @@ def write(tmp_path: Path, content: dict[str, Any] | str) -> Path:
 def test_shipped_policy_has_the_documented_values() -> None:
     policy = load_sla_policy()
     assert policy.acceptance_working_days == 1
+    # issue 11 §2: the bureau's own steps and the enterprise's rating window
+    assert policy.urgent_acceptance_working_days == 0
+    assert (policy.transfer_working_days, policy.urgent_transfer_working_days) == (1, 0)
+    assert policy.review_working_days == 2
+    assert policy.rating_window_working_days == 5
     assert policy.handling_working_days == {"appeal": 5, "complaint": 10, "report": 15}
     assert policy.urgent_handling_working_days == 0
     assert policy.max_extension_working_days == 10
     assert policy.timezone == "Asia/Shanghai"
     assert policy.office_close_time == time(17, 30)
     assert policy == SlaPolicy()  # the file and the defaults agree
+
+
+def test_acceptance_and_transfer_days_follow_urgency(tmp_path: Path) -> None:
+    policy = load_sla_policy(
+        write(tmp_path, {**SHIPPED, "acceptance_working_days": 2, "transfer_working_days": 3})
+    )
+    assert (policy.acceptance_days(urgent=False), policy.acceptance_days(urgent=True)) == (2, 0)
+    assert (policy.transfer_days(urgent=False), policy.transfer_days(urgent=True)) == (3, 0)
+    with pytest.raises(SlaPolicyError, match="review_working_days"):
+        load_sla_policy(write(tmp_path, {**SHIPPED, "review_working_days": -1}))
 
 
 def test_handling_days() -> None:
