@@ -22,7 +22,7 @@ from httpx import Response
 
 from domain import project_commands as pcmd
 from domain.errors import MoveNotAllowed
-from domain.project import Classification
+from domain.project import Classification, MemberKind
 from domain.project_case import PROBLEM, PROJECT
 from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
@@ -1051,6 +1051,15 @@ def _write_projects(app: Any, seed: int) -> list[Any]:
                 pcmd.AssignLeader(leader=LEADER),
                 case_type=PROJECT,
             )
+        # Members join and leave (some moves refused: already serving, or not serving).
+        for _ in range(rng.randrange(4, 14)):
+            verb = rng.choice(["join", "leave"])
+            kind, field = rng.choice(
+                [("officer", "officer_id"), ("task-force", "task_force"), ("leader", "leader")]
+            )
+            body = pcmd.PROJECT_MOVES[f"{verb}-{kind}"](**{field: rng.choice(["甲", "乙", "丙"])})
+            with contextlib.suppress(MoveNotAllowed):
+                app.move(pid, f"{verb}-{kind}", sup, tick(), body, case_type=PROJECT)
         for _ in range(rng.randrange(4)):
             current = app.load(pid).classification
             choice = rng.choice([c for c in Classification if c != current])
@@ -1096,7 +1105,7 @@ async def test_the_board_folds_the_same_in_any_batches_and_matches_the_aggregate
                 dumps.append(
                     {
                         table: [
-                            tuple(r) for r in await conn.fetch(f"SELECT * FROM {table} ORDER BY id")
+                            tuple(r) for r in await conn.fetch(f"SELECT * FROM {table} ORDER BY 1")
                         ]
                         for table in view[0].tables
                     }
@@ -1108,7 +1117,11 @@ async def test_the_board_folds_the_same_in_any_batches_and_matches_the_aggregate
             problem_rows = {
                 r["id"]: r for r in await conn.fetch("SELECT * FROM views.project_problems")
             }
+            member_rows = await conn.fetch(
+                "SELECT * FROM views.project_members ORDER BY joined_position"
+            )
         assert len(rows) == 6
+        assert any(r["left_at"] for r in member_rows)  # members joined and left
         assert {i: r["status"] for i, r in problem_rows.items()} == {
             p.id: p.status.value for p in problems
         }
@@ -1121,6 +1134,18 @@ async def test_the_board_folds_the_same_in_any_batches_and_matches_the_aggregate
                 project.leader,
             )
             assert row["reclassified"] == max(len(project.classification_history) - 1, 0)
+            for kind, current, latest in (
+                (MemberKind.OFFICER, "officers", "officer_id"),
+                (MemberKind.TASK_FORCE, "task_forces", "task_force"),
+                (MemberKind.LEADER, "leaders", "leader"),
+            ):
+                assert row[current] == project.current(kind)
+                assert row[latest] == getattr(project, latest)
+                assert [
+                    (r["member"], r["joined_at"], r["left_at"])
+                    for r in member_rows
+                    if r["project_id"] == pid and r["kind"] == kind.value
+                ] == [(m.member, m.joined_at, m.left_at) for m in project.memberships(kind)]
             assert row["open_problems"] == sum(p.is_open for p in mine)
             assert row["resolved_problems"] == sum(p.status.value == "resolved" for p in mine)
             assert row["unresolvable_problems"] == sum(
