@@ -203,7 +203,9 @@ class CreditRepairFacts:
 
 class ProjectFacts:
     """Major projects: the class (kept as the project's "status", so counts by class
-    as of any day come from status_by_day), and each assignment with who or what."""
+    as of any day come from status_by_day), and each member's assignment, joining or
+    leaving with who or what (the dashboard counts who served from the intervals in
+    views.project_members)."""
 
     def fact(self, state: State, e: StoredEvent) -> Fact | None:
         d = e.data
@@ -218,11 +220,11 @@ class ProjectFacts:
                 )
             case "Reclassified":
                 return status_change(state, str(d["classification"]))
-            case "TaskForceAssigned":
+            case "TaskForceAssigned" | "TaskForceJoined" | "TaskForceLeft":
                 return {"subject": d["task_force"]}
-            case "OfficerAssigned":
+            case "OfficerAssigned" | "OfficerJoined" | "OfficerLeft":
                 return {"subject": d["officer_id"]}
-            case "LeaderAssigned":
+            case "LeaderAssigned" | "LeaderJoined" | "LeaderLeft":
                 return {"subject": d["leader"]}
         return None
 
