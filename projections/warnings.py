@@ -135,18 +135,25 @@ async def list_warnings(
     # after the cursor in deadline order (an ordered index scan that stops there), so a
     # page costs the same however many deadlines have passed; the union of those is
     # sorted once more. The branches name `escalated` literally, so that the escalated
-    # complaints are read from their own partial index.
-    after_escalated = "($7::boolean IS NULL OR ($7 AND (due_at, case_id) > ($8, $9::uuid)))"
-    after_other = "($7::boolean IS NULL OR $7 OR (due_at, case_id) > ($8, $9::uuid))"
+    # complaints are read from their own partial index, and only the branches the cursor
+    # leaves anything in are queried, each with a plain range condition: a branch cut
+    # off by a parameter (`$7 AND ...`) still got a parallel sequential scan planned.
+    after_cursor = "(due_at, case_id) > ($7, $8::uuid)"
+    if after is None:
+        branches = [("escalated", "true"), ("NOT escalated", "true")]
+    elif after[0]:
+        branches = [("escalated", after_cursor), ("NOT escalated", "true")]
+    else:
+        branches = [("NOT escalated", after_cursor)]
     union = " UNION ALL ".join(
         f"""(SELECT * FROM ({sql}) AS s
-             WHERE {branch} AND {after}
+             WHERE {branch} AND {condition}
                AND ($3::text IS NULL
                     OR (CASE WHEN due_at < $2 THEN 'overdue' ELSE 'due_soon' END) = $3)
                AND ($4::text IS NULL OR responsible = $4)
              ORDER BY due_at, case_id LIMIT $5::bigint + $6::bigint)"""
         for sql in sources
-        for branch, after in (("escalated", after_escalated), ("NOT escalated", after_other))
+        for branch, condition in branches
     )
     rows = await conn.fetch(
         f"""
@@ -161,6 +168,6 @@ async def list_warnings(
         responsible,
         limit,
         offset,
-        *(after or (None, None, None)),
+        *(() if after is None else after[1:]),
     )
     return [dict(r) for r in rows]
