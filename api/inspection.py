@@ -25,7 +25,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from api.cases import roles_guard
-from api.ledger import head_covering, ledger_key, wait_for_ledger
+from api.ledger import bundle_evidence, ledger_key, wait_for_ledger
 from api.problems import ApiProblem
 from api.representation import _actor, _identifies_complainant
 from api.services import Services
@@ -34,8 +34,7 @@ from domain.public_course import course_for, public_states
 from domain.timeline import changes, fold
 from domain.values import Actor, Role
 from ledger.heads import b64
-from ledger.merkle import inclusion_proof
-from projections.ledger import case_events, compute
+from projections.ledger import case_events
 
 BUNDLE_ROLES = frozenset({Role.INSPECTOR})
 
@@ -171,12 +170,9 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
                 headers={"Retry-After": "1"},
             )
         async with services.pool.acquire() as conn:
-            head = await head_covering(
-                conn, services.settings, max(r["position"] for r in rows) + 1
-            )
-            positions = [r["position"] for r in rows]
-            proofs = await compute(
-                conn, lambda get: [inclusion_proof(p, head.size, get) for p in positions]
+            # The events, their proofs and the case map's entry, all as of one head.
+            rows, head, proofs, case_map = await bundle_evidence(
+                conn, services.settings, case_id, max(r["position"] for r in rows) + 1
             )
         return {
             "case_id": str(case_id),
@@ -194,6 +190,7 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
                 }
                 for r, proof in zip(rows, proofs, strict=True)
             ],
+            "case_map": case_map,
             "public_key": b64(ledger_key(services.settings).public_raw),
         }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 from typing import Annotated, Any
+from uuid import UUID
 
 import asyncpg
 from litestar import Router, get
@@ -21,13 +22,22 @@ from api.cases import INT64_MAX, roles_guard
 from api.problems import ApiProblem, invalid
 from api.services import Services
 from domain.values import Role
+from ledger.casemaps import CaseMapMismatch, case_map_at, keep
 from ledger.heads import TreeHead, b64
 from ledger.keys import KeyFileError, LedgerKey
 from ledger.merkle import consistency_proof, inclusion_proof, tree_root
 from ledger.published import publisher_for
 from ledger.signer import LedgerKeyMismatch, LedgerMismatch, SigningPolicy, sign_due
 from oversight.settings import Settings
-from projections.ledger import LedgerGap, compute, head_at, latest_head, leaf_of, ledger_size
+from projections.ledger import (
+    LedgerGap,
+    case_events,
+    compute,
+    head_at,
+    latest_head,
+    leaf_of,
+    ledger_size,
+)
 
 LEDGER_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR})
 _guard = roles_guard(LEDGER_ROLES, "read the ledger")
@@ -91,6 +101,51 @@ async def head_covering(conn: asyncpg.Connection, settings: Settings, size: int)
             headers={"Retry-After": "1"},
         )
     return head
+
+
+async def bundle_evidence(
+    conn: asyncpg.Connection, settings: Settings, case_id: UUID, needed: int
+) -> tuple[list[dict[str, Any]], TreeHead, list[list[bytes]], dict[str, Any] | None]:
+    """What a case's bundle proves, read in one snapshot: the case's events under the
+    latest signed head (one covering the first `needed` leaves is signed if there is
+    none), each event's inclusion proof, and the case's entry in the head's case map
+    with its proof (None for a head signed before the map)."""
+    await head_covering(conn, settings, needed)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        head = await latest_head(conn)
+        assert head is not None
+        rows = [
+            r
+            for r in await case_events(conn, case_id)
+            if r["position"] is not None and r["position"] < head.size
+        ]
+        positions = [r["position"] for r in rows]
+        size = head.size
+        proofs = await compute(conn, lambda get: [inclusion_proof(p, size, get) for p in positions])
+        if head.map_root is None:
+            return rows, head, proofs, None
+        try:
+            case_map, _ = await case_map_at(conn, head)
+        except CaseMapMismatch as e:
+            raise ApiProblem(
+                503, "ledger-inconsistent", "Ledger inconsistent", f"{e}; run `oversight verify`"
+            ) from None
+        entry = case_map.get(case_id)
+        proof = case_map.proof(case_id) if entry is not None else []
+        await keep(conn, case_map, head.size)
+    if entry is None:
+        return rows, head, proofs, None
+    return (
+        rows,
+        head,
+        proofs,
+        {
+            "case_type": entry.case_type,
+            "last_version": entry.last_version,
+            "leaf_index": entry.leaf_index,
+            "proof": [b64(h) for h in proof],
+        },
+    )
 
 
 @get("/key", guards=[_guard], summary="The public key that signs tree heads")

@@ -1,8 +1,10 @@
 """Signed tree heads: what is signed, and their JSON form (no I/O).
 
-The signature is Ed25519 over the TLS encoding of RFC 9162's `TreeHeadDataV2` with no
-extensions: uint64 timestamp (milliseconds since the epoch) || uint64 tree_size ||
-uint8 32 || the 32-byte root hash || uint16 0.
+The signature is Ed25519 over the TLS encoding of RFC 9162's `TreeHeadDataV2`: uint64
+timestamp (milliseconds since the epoch) || uint64 tree_size || uint8 32 || the 32-byte
+root hash || the extensions, a uint16-length-prefixed vector. Heads signed before the
+case map have none (uint16 0); since, one extension commits to the case map's root
+(ledger/casemap.py): uint16 36 || uint16 0xF000 (private use) || uint16 32 || map root.
 """
 
 from __future__ import annotations
@@ -18,12 +20,22 @@ from ledger.merkle import HASH_SIZE
 
 _TREE_HEAD = struct.Struct(">QQB")
 _NO_EXTENSIONS = b"\x00\x00"
+# RFC 9162 ExtensionType (uint16) of the case map's root: in the private-use range.
+CASE_MAP_EXTENSION = 0xF000
+_EXTENSION = struct.Struct(">HHH")  # vector length, extension type, data length
 
 
-def tree_head_data(size: int, root: bytes, timestamp_ms: int) -> bytes:
+def tree_head_data(
+    size: int, root: bytes, timestamp_ms: int, map_root: bytes | None = None
+) -> bytes:
     if len(root) != HASH_SIZE:
         raise ValueError("a root hash is 32 bytes")
-    return _TREE_HEAD.pack(timestamp_ms, size, HASH_SIZE) + root + _NO_EXTENSIONS
+    head = _TREE_HEAD.pack(timestamp_ms, size, HASH_SIZE) + root
+    if map_root is None:
+        return head + _NO_EXTENSIONS
+    if len(map_root) != HASH_SIZE:
+        raise ValueError("a case map root is 32 bytes")
+    return head + _EXTENSION.pack(4 + HASH_SIZE, CASE_MAP_EXTENSION, HASH_SIZE) + map_root
 
 
 def to_ms(instant: datetime) -> int:
@@ -54,14 +66,22 @@ class TreeHead:
     timestamp: int  # milliseconds since the epoch
     signature: bytes
     key_id: str
+    map_root: bytes | None = None  # the case map's root (None: signed before the map)
 
     @classmethod
-    def sign(cls, key: LedgerKey, size: int, root: bytes, timestamp_ms: int) -> TreeHead:
-        signature = key.sign(tree_head_data(size, root, timestamp_ms))
-        return cls(size, root, timestamp_ms, signature, key.key_id)
+    def sign(
+        cls,
+        key: LedgerKey,
+        size: int,
+        root: bytes,
+        timestamp_ms: int,
+        map_root: bytes | None = None,
+    ) -> TreeHead:
+        signature = key.sign(tree_head_data(size, root, timestamp_ms, map_root))
+        return cls(size, root, timestamp_ms, signature, key.key_id, map_root)
 
     def signed_data(self) -> bytes:
-        return tree_head_data(self.size, self.root, self.timestamp)
+        return tree_head_data(self.size, self.root, self.timestamp, self.map_root)
 
     def verify(self, key: LedgerKey) -> bool:
         return self.key_id == key.key_id and key.verify(self.signature, self.signed_data())
@@ -74,6 +94,7 @@ class TreeHead:
             "signed_at": from_ms(self.timestamp).isoformat(),
             "signature": b64(self.signature),
             "key_id": self.key_id,
+            **({"map_root": b64(self.map_root)} if self.map_root is not None else {}),
         }
 
     @classmethod
@@ -90,6 +111,16 @@ class TreeHead:
         root = unb64(data.get("root"), "tree_head.root")
         if len(root) != HASH_SIZE:
             raise ValueError("tree_head.root: expected 32 bytes")
+        map_root = None
+        if data.get("map_root") is not None:
+            map_root = unb64(data["map_root"], "tree_head.map_root")
+            if len(map_root) != HASH_SIZE:
+                raise ValueError("tree_head.map_root: expected 32 bytes")
         return cls(
-            size, root, timestamp, unb64(data.get("signature"), "tree_head.signature"), key_id
+            size,
+            root,
+            timestamp,
+            unb64(data.get("signature"), "tree_head.signature"),
+            key_id,
+            map_root,
         )

@@ -17,10 +17,13 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from uuid import UUID
 
 import asyncpg
 import structlog
 
+from ledger.casemap import CaseMap, Entry
+from ledger.casemaps import CaseMapMismatch, case_map_at, case_type_of, entries_of, keep
 from ledger.heads import TreeHead, to_ms
 from ledger.keys import KeyFileError, LedgerKey, seal
 from ledger.merkle import CompactRange, event_leaf_hash, frontier_nodes, tree_root
@@ -35,6 +38,7 @@ from projections.ledger import (
     key_rotations,
     latest_head,
     ledger_size,
+    save_case_map_entries,
 )
 from projections.runner import EVENTS_TABLE
 
@@ -136,11 +140,13 @@ async def _sign_due(
         if not targets:
             return []
         try:
-            roots, seals = await _recompute(conn, key, last, targets)
-        except LedgerGap as e:
+            case_map, unsaved = await case_map_at(conn, last)
+            roots, map_roots, seals, touched = await _recompute(conn, key, last, targets, case_map)
+        except (LedgerGap, CaseMapMismatch) as e:
             raise LedgerMismatch(str(e)) from None
-        heads = [TreeHead.sign(key, s, roots[s], now_ms) for s in targets]
+        heads = [TreeHead.sign(key, s, roots[s], now_ms, map_roots[s]) for s in targets]
         await insert_heads(conn, heads)
+        await save_case_map_entries(conn, entries_of(case_map, None if unsaved else touched))
         await conn.execute(
             "INSERT INTO views.ledger_seals (position, notification_id, seal) "
             "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) "
@@ -150,12 +156,19 @@ async def _sign_due(
             [s for _, _, s in seals],
         )
         log.info("ledger_heads_signed", sizes=targets[-3:], count=len(targets))
-        return heads
+    await keep(conn, case_map, targets[-1])  # committed: the next pass starts from it
+    return heads
 
 
 async def _recompute(
-    conn: asyncpg.Connection, key: LedgerKey, last: TreeHead | None, targets: list[int]
-) -> tuple[dict[int, bytes], list[tuple[int, int, bytes]]]:
+    conn: asyncpg.Connection,
+    key: LedgerKey,
+    last: TreeHead | None,
+    targets: list[int],
+    case_map: CaseMap,
+) -> tuple[dict[int, bytes], dict[int, bytes], list[tuple[int, int, bytes]], set[UUID]]:
+    """The roots of the tree and of the case map at each target size, the seals of the
+    new leaves and the cases they touched (the case map brought up to the last target)."""
     last_size = last.size if last else 0
     coords = frontier_nodes(last_size)
     nodes = await fetch_nodes(conn, coords)
@@ -169,6 +182,9 @@ async def _recompute(
     assert seal_key is not None
     wanted = set(targets)
     roots: dict[int, bytes] = {}
+    map_roots: dict[int, bytes] = {}
+    touched: set[UUID] = set()
+    pending: dict[UUID, tuple[str, int, int]] = {}
     seals: list[tuple[int, int, bytes]] = []
     rows = await conn.fetch(
         f"SELECT l.position, l.notification_id, l.leaf_hash, e.originator_id, "
@@ -196,6 +212,8 @@ async def _recompute(
                 position=position,
             )
         tree.append(leaf)
+        # Only each case's last event before a head counts: set once per head.
+        pending[row["originator_id"]] = (row["topic"], row["originator_version"], position)
         seals.append(
             (
                 position,
@@ -205,13 +223,18 @@ async def _recompute(
         )
         if tree.size in wanted:
             roots[tree.size] = tree.root()
+            for case_id, (topic, version, at) in pending.items():
+                case_map.set(case_id, Entry(case_type_of(topic), version, at))
+            touched.update(pending)
+            pending.clear()
+            map_roots[tree.size] = case_map.root()
     if tree.size != targets[-1]:
         raise LedgerMismatch(f"the ledger has no leaf {tree.size}", position=tree.size)
     final = targets[-1]
     stored = await compute(conn, lambda get: tree_root(final, get))
     if stored != roots[final]:
         raise LedgerMismatch(f"the ledger's nodes give another root at size {final}")
-    return roots, seals
+    return roots, map_roots, seals, touched
 
 
 async def run_signer(

@@ -62,6 +62,8 @@ from uuid import UUID
 
 import asyncpg
 
+from ledger.casemap import CaseMap, Entry
+from ledger.casemaps import case_type_of
 from ledger.heads import TreeHead
 from ledger.keys import LedgerKey
 from ledger.merkle import (
@@ -310,6 +312,7 @@ async def verify_database(
             await walk.close()
         await walk.finish()
         await _check_heads(conn, chain, heads, published, walk, report)
+        await _check_case_map(conn, heads, walk, report)
         await _check_coverage(conn, chain, heads, published, report, overdue_seconds, now)
     report.seconds = time.perf_counter() - started
     return report
@@ -1325,3 +1328,33 @@ def _duration(seconds: float) -> str:
     if seconds < 172800:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.1f} days"
+
+
+async def _check_case_map(
+    conn: asyncpg.Connection, heads: list[TreeHead], walk: _Walk, report: Report
+) -> None:
+    """The latest head's case map root against the map recomputed from the store (each
+    case's last event among the head's first events: its case type, version and place).
+    Only when the store reproduces that head's root: otherwise the events are already
+    named, and the map differs because of them."""
+    last = heads[-1] if heads else None
+    if last is None or last.map_root is None or walk.store_roots.get(last.size) != last.root:
+        return
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (originator_id) originator_id, topic, originator_version, i "
+        "FROM (SELECT originator_id, originator_version, topic, "
+        f"row_number() OVER (ORDER BY notification_id) - 1 AS i FROM {EVENTS_TABLE}) e "
+        "WHERE i < $1 ORDER BY originator_id, originator_version DESC",
+        last.size,
+    )
+    recomputed = CaseMap((r[0], Entry(case_type_of(r[1]), r[2], r[3])) for r in rows)
+    if recomputed.root() != last.map_root:
+        report.add(
+            Problem(
+                "head-map",
+                f"the store's cases as of head {last.size} ({len(recomputed)} cases: each "
+                "one's case type, last version and its leaf) do not hash to the head's case "
+                "map root: the signer committed to another map",
+                sizes=(last.size,),
+            )
+        )

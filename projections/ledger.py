@@ -9,6 +9,9 @@ Tables (schema `views`):
   (level 0 are the leaves), so a root or proof of any size is O(log n) lookups.
 - `ledger_heads(size, root, signed_at, timestamp_ms, signature, key_id)`: signed tree
   heads (ledger/signer.py), and `ledger_seals(position, notification_id, seal)`.
+- `ledger_map(case_id, case_type, version, leaf_index)`: the case map (ledger/casemap.py)
+  as of the latest signed head, kept by the signer with the heads (whose `map_root`
+  commits to it); not rebuilt from the store.
 - `ledger_key_rotations(...)`: statements handing signing over from one key to the
   next, each signed by both (ledger/rotation.py): evidence, like the heads.
 - `ledger_arrivals(first_position, recorded_at)`: when each batch of leaves reached the
@@ -67,6 +70,14 @@ CREATE TABLE IF NOT EXISTS views.ledger_heads (
     signature bytea NOT NULL,
     key_id text NOT NULL
 );
+ALTER TABLE views.ledger_heads ADD COLUMN IF NOT EXISTS map_root bytea;
+CREATE TABLE IF NOT EXISTS views.ledger_map (
+    case_id uuid PRIMARY KEY,
+    case_type text NOT NULL,
+    version bigint NOT NULL,
+    leaf_index bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_map_leaf_index ON views.ledger_map (leaf_index);
 CREATE TABLE IF NOT EXISTS views.ledger_seals (
     position bigint PRIMARY KEY,
     notification_id bigint NOT NULL,
@@ -194,10 +205,11 @@ def _head(row: asyncpg.Record) -> TreeHead:
         timestamp=row["timestamp_ms"],
         signature=row["signature"],
         key_id=row["key_id"],
+        map_root=row["map_root"],
     )
 
 
-_HEAD_COLUMNS = "size, root, timestamp_ms, signature, key_id"
+_HEAD_COLUMNS = "size, root, timestamp_ms, signature, key_id, map_root"
 
 
 async def latest_head(conn: asyncpg.Connection) -> TreeHead | None:
@@ -221,9 +233,12 @@ async def all_heads(conn: asyncpg.Connection) -> list[TreeHead]:
 
 async def insert_heads(conn: asyncpg.Connection, heads: Sequence[TreeHead]) -> None:
     await conn.executemany(
-        "INSERT INTO views.ledger_heads (size, root, signed_at, timestamp_ms, signature, key_id) "
-        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (size) DO NOTHING",
-        [(h.size, h.root, from_ms(h.timestamp), h.timestamp, h.signature, h.key_id) for h in heads],
+        "INSERT INTO views.ledger_heads (size, root, signed_at, timestamp_ms, signature, "
+        "key_id, map_root) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (size) DO NOTHING",
+        [
+            (h.size, h.root, from_ms(h.timestamp), h.timestamp, h.signature, h.key_id, h.map_root)
+            for h in heads
+        ],
     )
 
 
@@ -273,3 +288,48 @@ async def case_events(conn: asyncpg.Connection, case_id: Any) -> list[dict[str, 
         case_id,
     )
     return [dict(r) for r in rows]
+
+
+async def case_map_entries(
+    conn: asyncpg.Connection, since: int = 0
+) -> list[tuple[Any, str, int, int]]:
+    """The case map's entries as of the latest head whose last version is at leaf
+    `since` or later (all of them from 0): (case id, case type, version, leaf index)."""
+    rows = await conn.fetch(
+        "SELECT case_id, case_type, version, leaf_index FROM views.ledger_map "
+        "WHERE leaf_index >= $1",
+        since,
+    )
+    return [tuple(r.values()) for r in rows]  # type: ignore[misc]
+
+
+async def save_case_map_entries(
+    conn: asyncpg.Connection, entries: Sequence[tuple[Any, str, int, int]]
+) -> None:
+    if not entries:
+        return
+    await conn.execute(
+        "INSERT INTO views.ledger_map (case_id, case_type, version, leaf_index) "
+        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[]) "
+        "ON CONFLICT (case_id) DO UPDATE SET case_type = excluded.case_type, "
+        "version = excluded.version, leaf_index = excluded.leaf_index",
+        [e[0] for e in entries],
+        [e[1] for e in entries],
+        [e[2] for e in entries],
+        [e[3] for e in entries],
+    )
+
+
+async def case_map_from_leaves(
+    conn: asyncpg.Connection, size: int
+) -> list[tuple[Any, str, int, int]]:
+    """Each case's last event among the ledger's first `size` leaves, with its topic:
+    (case id, topic, version, leaf index), for a map no head committed to yet."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (l.originator_id) l.originator_id, e.topic, "
+        "l.originator_version, l.position FROM views.ledger_leaves l "
+        f"JOIN {EVENTS_TABLE} e USING (notification_id) WHERE l.position < $1 "
+        "ORDER BY l.originator_id, l.position DESC",
+        size,
+    )
+    return [tuple(r.values()) for r in rows]  # type: ignore[misc]

@@ -109,7 +109,8 @@ def test_a_bundle_holds_only_as_built(tmp_path: Path) -> None:
     bundle = _bundle(key)
     facts, problems = verify_bundle(bundle, key)
     assert problems == []
-    assert len(facts) == 2
+    assert len(facts) == 3
+    assert "commits to no case map" in facts[-1]  # a head from before case maps
 
     def changed(path: list, value) -> list[str]:
         copy = json.loads(json.dumps(bundle))
