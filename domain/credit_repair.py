@@ -84,8 +84,9 @@ MOVE_ROLES: dict[str, frozenset[Role]] = {
     "submit": frozenset({Role.CLERK, Role.SUPERVISOR}),
     "record-outcome": frozenset({Role.CLERK, Role.SUPERVISOR}),
     "withdraw": frozenset({Role.ENTERPRISE}),
-    # 催办 and escalation: raised by the deadline watcher when a review's due has passed.
-    "remind": frozenset({Role.SYSTEM}),
+    # 催办: raised by the deadline watcher when a review's due has passed, or by a
+    # supervisor by hand with a note (issue 11 §3); escalation: the watcher only.
+    "remind": frozenset({Role.SYSTEM}) | reminders.BY_HAND,
     "escalate": frozenset({Role.SYSTEM}),
 }
 
@@ -359,15 +360,32 @@ class CreditRepair(Aggregate):
             raise MoveNotAllowed("withdraw", self.status, NOT_THE_APPLICANT)
         self._on_withdrawn(actor=actor, timestamp=at, reason=reason)
 
-    def remind(self, actor: Actor, at: datetime, *, escalate_after: datetime) -> None:
-        """催办: the pending review's due has passed. One reminder per step and deadline."""
+    def remind(
+        self, actor: Actor, at: datetime, *, escalate_after: datetime, note: str | None = None
+    ) -> None:
+        """催办. The system: the pending review's due has passed; one reminder per step and
+        deadline. A supervisor: by hand, with a note, at any time while a review is
+        pending (domain/reminders.py says when it stands as the deadline's reminder)."""
         self._require("remind")
-        step, due = self._overdue_step("remind", at)
-        reminders.check_remind(
-            "remind", self.status, key=(step, due), reminded=(self.reminded_step, self.reminded_due)
-        )
+        reminded = (self.reminded_step, self.reminded_due)
+        if actor.role is Role.SYSTEM:
+            step, due = self._overdue_step("remind", at)
+            reminders.check_remind("remind", self.status, key=(step, due), reminded=reminded)
+            stands = True
+        else:
+            reminders.check_by_hand(actor, note)
+            assert self.current_deadline is not None  # a review is pending (MOVE_FROM)
+            step, due = self.current_deadline
+            stands = reminders.stands_for_deadline(
+                key=(step, due), due=due, reminded=reminded, at=at
+            )
         self._on_reminded(
-            actor=actor, timestamp=at, step=step, due=due, escalate_after=escalate_after
+            actor=actor,
+            timestamp=at,
+            step=step,
+            due=due,
+            escalate_after=escalate_after if stands else None,
+            note=note,
         )
 
     def escalate(self, actor: Actor, at: datetime) -> None:
@@ -445,11 +463,20 @@ class CreditRepair(Aggregate):
 
     @event("Reminded")
     def _on_reminded(
-        self, actor: Actor, timestamp: datetime, step: str, due: datetime, escalate_after: datetime
+        self,
+        actor: Actor,
+        timestamp: datetime,
+        step: str,
+        due: datetime,
+        escalate_after: datetime | None,
+        note: str | None = None,
     ) -> None:
-        self.reminded_step = step
-        self.reminded_due = due
-        self.escalate_after = escalate_after
+        """`escalate_after` None: a reminder by hand that does not stand as the
+        deadline's reminder (domain/reminders.py)."""
+        if escalate_after is not None:
+            self.reminded_step = step
+            self.reminded_due = due
+            self.escalate_after = escalate_after
         self.reminders += 1
 
     @event("Escalated")

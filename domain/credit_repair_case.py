@@ -74,7 +74,12 @@ def withdraw(
 
 
 def remind(ctx: CaseContext, case: CreditRepair, actor: Actor, at: datetime, c: cmd.Remind) -> None:
-    case.remind(actor, at, escalate_after=ctx.calendar.due_at(at, ESCALATE_AFTER_WORKING_DAYS))
+    case.remind(
+        actor,
+        at,
+        escalate_after=ctx.calendar.due_at(at, ESCALATE_AFTER_WORKING_DAYS),
+        note=c.note,
+    )
 
 
 def escalate(
@@ -99,7 +104,8 @@ _SUMMARIES = {
     "submit": "Submit a credit repair to the national credit information centre",
     "record-outcome": "Record the national centre's final review (终审) of a credit repair",
     "withdraw": "Withdraw a credit repair application (the applying enterprise)",
-    "remind": "Remind (催办) an overdue review: the deadline watcher only, every token gets 403",
+    "remind": "Remind (催办) a pending review: a supervisor by hand, with a note; the deadline "
+    "watcher once its due has passed",
     "escalate": "Escalate a reminded overdue review: the deadline watcher only (403 for tokens)",
 }
 

@@ -166,7 +166,7 @@ PROBLEM_MOVE_ROLES: dict[str, frozenset[Role]] = {
     "reopen": frozenset({Role.SUPERVISOR}),
     # 催办 and escalation to the supervisors, raised by the deadline watcher when the
     # problem is past its due (not the escalation to the contact leader above).
-    "remind": frozenset({Role.SYSTEM}),
+    "remind": frozenset({Role.SYSTEM}) | reminders.BY_HAND,  # by hand: a note (issue 11 §3)
     "escalate-deadline": frozenset({Role.SYSTEM}),
 }
 
@@ -655,14 +655,31 @@ class ProjectProblem(Aggregate):
             due_provisional=due_provisional,
         )
 
-    def remind(self, actor: Actor, at: datetime, *, escalate_after: datetime) -> None:
-        """催办: the problem is past its due. One reminder per deadline (a reopened
-        problem's new due may be reminded again)."""
+    def remind(
+        self, actor: Actor, at: datetime, *, escalate_after: datetime, note: str | None = None
+    ) -> None:
+        """催办. The system: the problem is past its due; one reminder per deadline (a
+        reopened problem's new due may be reminded again). A supervisor: by hand, with a
+        note, at any time while it is open (domain/reminders.py says when it stands as
+        the deadline's reminder)."""
         self._require("remind")
-        step, due = self._overdue_step("remind", at)
-        reminders.check_remind("remind", self.status, key=due, reminded=self.reminded_due)
+        if actor.role is Role.SYSTEM:
+            step, due = self._overdue_step("remind", at)
+            reminders.check_remind("remind", self.status, key=due, reminded=self.reminded_due)
+            stands = True
+        else:
+            reminders.check_by_hand(actor, note)
+            step, due = "resolution", self.due_at
+            stands = reminders.stands_for_deadline(
+                key=due, due=due, reminded=self.reminded_due, at=at
+            )
         self._on_reminded(
-            actor=actor, timestamp=at, step=step, due=due, escalate_after=escalate_after
+            actor=actor,
+            timestamp=at,
+            step=step,
+            due=due,
+            escalate_after=escalate_after if stands else None,
+            note=note,
         )
 
     def escalate_deadline(self, actor: Actor, at: datetime) -> None:
@@ -736,10 +753,19 @@ class ProjectProblem(Aggregate):
 
     @event("Reminded")
     def _on_reminded(
-        self, actor: Actor, timestamp: datetime, step: str, due: datetime, escalate_after: datetime
+        self,
+        actor: Actor,
+        timestamp: datetime,
+        step: str,
+        due: datetime | None,
+        escalate_after: datetime | None,
+        note: str | None = None,
     ) -> None:
-        self.reminded_due = due
-        self.escalate_after = escalate_after
+        """`escalate_after` None: a reminder by hand that does not stand as the
+        deadline's reminder (domain/reminders.py)."""
+        if escalate_after is not None:
+            self.reminded_due = due
+            self.escalate_after = escalate_after
         self.reminders += 1
 
     @event("DeadlineEscalated")

@@ -244,7 +244,12 @@ def reopen(
 def remind(
     ctx: CaseContext, case: ProjectProblem, actor: Actor, at: datetime, c: cmd.Remind
 ) -> None:
-    case.remind(actor, at, escalate_after=ctx.calendar.due_at(at, ESCALATE_AFTER_WORKING_DAYS))
+    case.remind(
+        actor,
+        at,
+        escalate_after=ctx.calendar.due_at(at, ESCALATE_AFTER_WORKING_DAYS),
+        note=c.note,
+    )
 
 
 def escalate_deadline(

@@ -270,11 +270,11 @@ def _reopened(row: Row, e: StoredEvent) -> None:
 
 
 def _reminded(row: Row, e: StoredEvent) -> None:
-    row.update(
-        reminders=row["reminders"] + 1,
-        reminded_due=e.data["due"],
-        escalate_after=e.data["escalate_after"],
-    )
+    row["reminders"] += 1
+    # A supervisor's reminder by hand that does not stand as the deadline's carries no
+    # escalate_after (domain/reminders.py): the watcher's keys stay as they were.
+    if e.data["escalate_after"] is not None:
+        row.update(reminded_due=e.data["due"], escalate_after=e.data["escalate_after"])
 
 
 def _deadline_escalated(row: Row, e: StoredEvent) -> None:

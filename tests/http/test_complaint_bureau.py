@@ -452,3 +452,34 @@ def test_openapi_names_the_new_moves_and_filters(own):
         assert "post" in paths[f"{API}/{{case_id}}/{name}"], name
     names = {p["name"] for p in paths[API]["get"]["parameters"]}
     assert {"escalated", "urgent", "overdue"} <= names
+
+
+# --- §3: reminders by hand on the other case types with reminders -------------------------
+
+
+def test_a_supervisor_reminds_a_credit_repair_and_a_project_problem_by_hand(own, clock):
+    from tests.http import test_credit_repairs as repairs
+    from tests.http import test_projects as projects
+
+    client = own
+    clock.set(local(9, 23))
+    rid = repairs.apply(client)["id"]
+    served = projects.served_project(client, clock)
+    bid = projects.raise_problem(client, served["id"], projects.officer(served["officer"]))["id"]
+    for url in (f"{repairs.API}/{rid}", f"{projects.PROBLEMS}/{bid}"):
+        before = client.get(url, headers=supervisor()).json()
+        # Without a note: 422 naming it; another role: 403; nothing stored.
+        check_problem(client.post(f"{url}/remind", json={}, headers=supervisor()), 422, "note")
+        check_problem(client.post(f"{url}/remind", json={"note": "x"}, headers=clerk()), 403)
+        assert client.get(url, headers=supervisor()).json() == before
+        # With a note: a Reminded event by the supervisor, counted in the case.
+        r = client.post(f"{url}/remind", json={"note": "请加快办理"}, headers=supervisor("sup-3"))
+        assert r.status_code == 200, r.text
+        assert r.json()["version"] == before["version"] + 1
+        last = client.get(f"{url}/history", headers=supervisor()).json()["events"][-1]
+        assert (last["type"], last["actor"]["id"], last["data"]["note"]) == (
+            "Reminded",
+            "sup-3",
+            "请加快办理",
+        )
+        assert last["data"]["escalate_after"] is None  # made before the due

@@ -64,8 +64,9 @@ PROBLEM_ALLOWED: dict[str, set[str]] = {
     "resolve": {"service_officer", "supervisor"},
     "declare-unresolvable": {"service_officer", "supervisor"},
     "reopen": {"supervisor"},
+    # a supervisor by hand, with a note (issue 11 §3); else the deadline watcher
+    "remind": {"supervisor"},
     # the deadline watcher's (the system actor's): no token may
-    "remind": set(),
     "escalate-deadline": set(),
 }
 PROJECT_BODIES: dict[str, dict[str, Any]] = {
@@ -1075,7 +1076,9 @@ def _write_projects(app: Any, seed: int) -> list[Any]:
             raise_body = pcmd.RaiseProblem(project_id=pid, category="land", description="d")
             bid = app.create(PROBLEM, actor("enterprise", "e", code), tick(), raise_body).case.id
             for _ in range(rng.randrange(5)):
-                name = rng.choice([m for m in pcmd.PROBLEM_MOVES if m not in SYSTEM_MOVES])
+                # (no reminders by hand either: the walk is an officer's)
+                moves = [m for m in pcmd.PROBLEM_MOVES if m not in SYSTEM_MOVES | {"remind"}]
+                name = rng.choice(moves)
                 body = msgspec.convert(PROBLEM_BODIES[name], pcmd.PROBLEM_MOVES[name])
                 who = sup if name == "reopen" else officer_actor
                 with contextlib.suppress(MoveNotAllowed):

@@ -236,7 +236,7 @@ DOCUMENTED_ROLES: dict[str, set[Role]] = {
     "submit": STAFF,
     "record-outcome": STAFF,
     "withdraw": {Role.ENTERPRISE},
-    "remind": {Role.SYSTEM},
+    "remind": {Role.SYSTEM, Role.SUPERVISOR},
     "escalate": {Role.SYSTEM},
 }
 

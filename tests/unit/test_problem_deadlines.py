@@ -53,6 +53,7 @@ def reminded(at: datetime = LATE, due: datetime = RAISED_DUE, grace: datetime = 
             "step": "resolution",
             "due": due,
             "escalate_after": grace,
+            "note": None,
         },
     )
 
@@ -163,7 +164,9 @@ def test_a_reopened_problems_new_deadline_is_reminded_again() -> None:
 
 
 def test_the_case_type_gives_a_grace_of_5_working_days_and_only_the_system_may() -> None:
-    assert PROBLEM.move("remind").roles == PROBLEM.move("escalate-deadline").roles == {Role.SYSTEM}
+    # (a supervisor may also remind by hand, with a note: test_a_supervisor_reminds_by_hand)
+    assert PROBLEM.move("remind").roles == {Role.SYSTEM, Role.SUPERVISOR}
+    assert PROBLEM.move("escalate-deadline").roles == {Role.SYSTEM}
     assert PROBLEM.move("remind").body is Remind
     assert PROBLEM.move("escalate-deadline").body is cmd.EscalateDeadline
     ctx = Context()  # holds no project: the contact leader is not looked up

@@ -251,7 +251,7 @@ DOCUMENTED_PROBLEM_ROLES: dict[str, set[Role]] = {
     "resolve": {Role.SERVICE_OFFICER, Role.SUPERVISOR},
     "declare-unresolvable": {Role.SERVICE_OFFICER, Role.SUPERVISOR},
     "reopen": {Role.SUPERVISOR},
-    "remind": {Role.SYSTEM},
+    "remind": {Role.SYSTEM, Role.SUPERVISOR},
     "escalate-deadline": {Role.SYSTEM},
 }
 OPEN, ESCALATED = ProblemStatus.OPEN, ProblemStatus.ESCALATED
