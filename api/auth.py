@@ -17,8 +17,16 @@ from domain.values import Actor, Role
 ALGORITHM = "HS256"
 ORG_ROLES = frozenset({Role.ENTERPRISE, Role.DEPARTMENT})
 # Paths the authentication middleware skips. /readyz answers anyone, but shows its
-# detail only to a caller with a token (`optional_actor`).
-PUBLIC_PATHS = {"/healthz", "/readyz", "/schema", "/static"}
+# detail only to a caller with a token (`optional_actor`). The ledger's public key and
+# latest checkpoint are for anyone who verifies or witnesses the log (docs/ledger.md).
+PUBLIC_PATHS = {
+    "/healthz",
+    "/readyz",
+    "/schema",
+    "/static",
+    "/api/v1/ledger/key",
+    "/api/v1/ledger/checkpoint",
+}
 
 
 def issue_token(

@@ -1,5 +1,6 @@
-"""The tamper-evident ledger over HTTP (supervisors and inspectors): the public key, the
-latest signed tree head, and RFC 9162 inclusion and consistency proofs.
+"""The tamper-evident ledger over HTTP: the public key and the latest checkpoint (C2SP
+tlog-checkpoint) for anyone; the latest signed tree head and RFC 9162 inclusion and
+consistency proofs for supervisors and inspectors.
 
 `position` is an event's notification id (what commands return as `position` and
 `X-Position`); proofs answer its `leaf_index` in the tree too. Hashes, roots and
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from litestar import Router, get
+from litestar import MediaType, Router, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
@@ -23,10 +24,11 @@ from api.problems import ApiProblem, invalid
 from api.services import Services
 from domain.values import Role
 from ledger.casemaps import CaseMapMismatch, case_map_at, keep
+from ledger.checkpoint import origin_of, verifier_key
 from ledger.heads import TreeHead, b64
 from ledger.keys import KeyFileError, LedgerKey
 from ledger.merkle import consistency_proof, inclusion_proof, tree_root
-from ledger.published import publisher_for
+from ledger.published import database_identity, publisher_for
 from ledger.signer import LedgerKeyMismatch, LedgerMismatch, SigningPolicy, sign_due
 from oversight.settings import Settings
 from projections.ledger import (
@@ -34,9 +36,11 @@ from projections.ledger import (
     case_events,
     compute,
     head_at,
+    latest_checkpoint,
     latest_head,
     leaf_of,
     ledger_size,
+    log_origin,
 )
 
 LEDGER_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR})
@@ -148,11 +152,32 @@ async def bundle_evidence(
     )
 
 
-@get("/key", guards=[_guard], summary="The public key that signs tree heads")
+@get("/key", summary="The public key that signs tree heads (no token needed)")
 async def public_key(services: NamedDependency[Services]) -> dict[str, str]:
     """Ed25519; `public_key` is the 32 raw bytes in base64, `pem` the same key as PEM
-    (save it as a file for `oversight verify --key`)."""
-    return ledger_key(services.settings).describe()
+    (save it as a file for `oversight verify --key`); `origin` names this log in its
+    checkpoints and `verifier_key` is the key in the signed-note format
+    (`<name>+<key ID>+<base64(0x01 || key)>`) that note verifiers and witnesses take."""
+    key = ledger_key(services.settings)
+    async with services.pool.acquire() as conn:
+        origin = await log_origin(conn, origin_of(await database_identity(conn)))
+    return {**key.describe(), "origin": origin, "verifier_key": verifier_key(origin, key)}
+
+
+@get(
+    "/checkpoint",
+    summary="The latest signed head as a C2SP tlog-checkpoint signed note (no token needed)",
+    media_type=MediaType.TEXT,
+)
+async def checkpoint(services: NamedDependency[Services]) -> str:
+    """`<origin>\n<size>\n<root, base64>\n\n— <origin> <base64(key ID || Ed25519
+    signature)>\n` (c2sp.org/tlog-checkpoint, c2sp.org/signed-note): verify it with
+    the `verifier_key` of `GET /api/v1/ledger/key`."""
+    async with services.pool.acquire() as conn:
+        note = await latest_checkpoint(conn)
+    if note is None:
+        raise _no_head()
+    return note
 
 
 @get("/head", guards=[_guard], summary="The latest signed tree head")
@@ -275,6 +300,6 @@ async def wait_for_ledger(services: Services, check: Any) -> Any:
 
 router = Router(
     path="/api/v1/ledger",
-    route_handlers=[public_key, tree_head, inclusion, consistency],
+    route_handlers=[public_key, checkpoint, tree_head, inclusion, consistency],
     tags=["ledger"],
 )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ledger.checkpoint import sign_checkpoint
 from ledger.keys import LedgerKey
 from ledger.merkle import HASH_SIZE
 
@@ -67,6 +68,8 @@ class TreeHead:
     signature: bytes
     key_id: str
     map_root: bytes | None = None  # the case map's root (None: signed before the map)
+    # The same head as a C2SP tlog-checkpoint signed note (ledger/checkpoint.py).
+    checkpoint: str | None = None
 
     @classmethod
     def sign(
@@ -76,9 +79,13 @@ class TreeHead:
         root: bytes,
         timestamp_ms: int,
         map_root: bytes | None = None,
+        *,
+        origin: str | None = None,
     ) -> TreeHead:
+        """Signed; with `origin`, also as a checkpoint of the log of that origin."""
         signature = key.sign(tree_head_data(size, root, timestamp_ms, map_root))
-        return cls(size, root, timestamp_ms, signature, key.key_id, map_root)
+        note = sign_checkpoint(key, origin, size, root) if origin is not None else None
+        return cls(size, root, timestamp_ms, signature, key.key_id, map_root, note)
 
     def signed_data(self) -> bytes:
         return tree_head_data(self.size, self.root, self.timestamp, self.map_root)
@@ -95,6 +102,7 @@ class TreeHead:
             "signature": b64(self.signature),
             "key_id": self.key_id,
             **({"map_root": b64(self.map_root)} if self.map_root is not None else {}),
+            **({"checkpoint": self.checkpoint} if self.checkpoint is not None else {}),
         }
 
     @classmethod
@@ -116,6 +124,9 @@ class TreeHead:
             map_root = unb64(data["map_root"], "tree_head.map_root")
             if len(map_root) != HASH_SIZE:
                 raise ValueError("tree_head.map_root: expected 32 bytes")
+        checkpoint = data.get("checkpoint")
+        if checkpoint is not None and not isinstance(checkpoint, str):
+            raise ValueError("tree_head.checkpoint: expected the signed note's text")
         return cls(
             size,
             root,
@@ -123,4 +134,5 @@ class TreeHead:
             unb64(data.get("signature"), "tree_head.signature"),
             key_id,
             map_root,
+            checkpoint,
         )

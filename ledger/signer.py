@@ -24,10 +24,11 @@ import structlog
 
 from ledger.casemap import CaseMap, Entry
 from ledger.casemaps import CaseMapMismatch, case_map_at, case_type_of, entries_of, keep
+from ledger.checkpoint import origin_of
 from ledger.heads import TreeHead, to_ms
 from ledger.keys import KeyFileError, LedgerKey, seal
 from ledger.merkle import CompactRange, event_leaf_hash, frontier_nodes, tree_root
-from ledger.published import publisher_for
+from ledger.published import database_identity, publisher_for
 from ledger.rotation import key_in_force
 from oversight.settings import Settings
 from projections.ledger import (
@@ -38,6 +39,7 @@ from projections.ledger import (
     key_rotations,
     latest_head,
     ledger_size,
+    log_origin,
     save_case_map_entries,
 )
 from projections.runner import EVENTS_TABLE
@@ -144,7 +146,11 @@ async def _sign_due(
             roots, map_roots, seals, touched = await _recompute(conn, key, last, targets, case_map)
         except (LedgerGap, CaseMapMismatch) as e:
             raise LedgerMismatch(str(e)) from None
-        heads = [TreeHead.sign(key, s, roots[s], now_ms, map_roots[s]) for s in targets]
+        # Each head also as a checkpoint, under the origin recorded with the first one.
+        origin = await log_origin(conn, origin_of(await database_identity(conn)), keep=True)
+        heads = [
+            TreeHead.sign(key, s, roots[s], now_ms, map_roots[s], origin=origin) for s in targets
+        ]
         await insert_heads(conn, heads)
         await save_case_map_entries(conn, entries_of(case_map, None if unsaved else touched))
         await conn.execute(

@@ -64,6 +64,7 @@ import asyncpg
 
 from ledger.casemap import CaseMap, Entry
 from ledger.casemaps import case_type_of
+from ledger.checkpoint import origin_of, verify_checkpoint
 from ledger.heads import TreeHead
 from ledger.keys import LedgerKey
 from ledger.merkle import (
@@ -74,8 +75,16 @@ from ledger.merkle import (
     nodes_needed,
     verify_consistency,
 )
+from ledger.published import database_identity
 from ledger.rotation import KeyChain, KeyRotation, sealed_by
-from projections.ledger import LedgerGap, all_heads, compute, fetch_nodes, key_rotations
+from projections.ledger import (
+    LedgerGap,
+    all_heads,
+    compute,
+    fetch_nodes,
+    key_rotations,
+    log_origin,
+)
 from projections.runner import EVENTS_TABLE
 
 EVENT_KINDS = ("altered", "reordered", "removed", "inserted", "truncated")
@@ -1003,6 +1012,13 @@ def _heads(sizes: Sequence[int]) -> str:
     return f"{len(sizes)} signed head{'s' if len(sizes) != 1 else ''} ({_sizes(sizes)})"
 
 
+async def _origin(conn: asyncpg.Connection) -> str:
+    default = origin_of(await database_identity(conn))
+    if await conn.fetchval("SELECT to_regclass('views.ledger_origin')") is None:
+        return default  # a ledger from before checkpoints
+    return await log_origin(conn, default)
+
+
 async def _rotations(conn: asyncpg.Connection) -> list[KeyRotation]:
     if await conn.fetchval("SELECT to_regclass('views.ledger_key_rotations')") is None:
         return []  # a ledger from before rotations
@@ -1022,6 +1038,8 @@ async def _check_heads(
     are grouped, one line per kind."""
     store_roots, ledger_roots = walk.store_roots, walk.ledger_roots
     proofs = await _consistency_proofs(conn, heads, ledger_roots)
+    origin = await _origin(conn)
+    bad_checkpoint: list[int] = []
     wrong_key: dict[tuple[str, str], list[int]] = {}  # (signed by, in force) -> sizes
     bad_signature: list[int] = []
     out_of_time: list[int] = []
@@ -1038,6 +1056,10 @@ async def _check_heads(
             wrong_key.setdefault((head.key_id, signer.key_id), []).append(head.size)
         elif not head.verify(signer):
             bad_signature.append(head.size)
+        elif head.checkpoint is not None and not verify_checkpoint(
+            head.checkpoint, origin, signer, head.size, head.root
+        ):
+            bad_checkpoint.append(head.size)
         if previous is not None and head.timestamp < previous.timestamp:
             out_of_time.append(head.size)
         _against_store(head, store_roots, differs, beyond, holds, published=False)
@@ -1082,6 +1104,15 @@ async def _check_heads(
     if bad_signature:
         add(Problem("head-signature", f"{_heads(bad_signature)}: the signature is invalid",
                     sizes=tuple(bad_signature)))  # fmt: skip
+    if bad_checkpoint:
+        add(
+            Problem(
+                "head-checkpoint",
+                f"{_heads(bad_checkpoint)}: the checkpoint (signed note of origin {origin}) is "
+                "not this head's, or not signed by the key in force",
+                sizes=tuple(bad_checkpoint),
+            )
+        )
     if out_of_time:
         add(Problem("head-time", f"{_heads(out_of_time)} dated before the head before it",
                     sizes=tuple(out_of_time)))  # fmt: skip

@@ -9,6 +9,8 @@ Tables (schema `views`):
   (level 0 are the leaves), so a root or proof of any size is O(log n) lookups.
 - `ledger_heads(size, root, signed_at, timestamp_ms, signature, key_id)`: signed tree
   heads (ledger/signer.py), and `ledger_seals(position, notification_id, seal)`.
+- `ledger_origin(origin)`: the log's name in its C2SP checkpoints, recorded with the
+  first one (ledger/checkpoint.py).
 - `ledger_map(case_id, case_type, version, leaf_index)`: the case map (ledger/casemap.py)
   as of the latest signed head, kept by the signer with the heads (whose `map_root`
   commits to it); not rebuilt from the store.
@@ -71,6 +73,7 @@ CREATE TABLE IF NOT EXISTS views.ledger_heads (
     key_id text NOT NULL
 );
 ALTER TABLE views.ledger_heads ADD COLUMN IF NOT EXISTS map_root bytea;
+ALTER TABLE views.ledger_heads ADD COLUMN IF NOT EXISTS checkpoint text;
 CREATE TABLE IF NOT EXISTS views.ledger_map (
     case_id uuid PRIMARY KEY,
     case_type text NOT NULL,
@@ -78,6 +81,10 @@ CREATE TABLE IF NOT EXISTS views.ledger_map (
     leaf_index bigint NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ledger_map_leaf_index ON views.ledger_map (leaf_index);
+CREATE TABLE IF NOT EXISTS views.ledger_origin (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    origin text NOT NULL
+);
 CREATE TABLE IF NOT EXISTS views.ledger_seals (
     position bigint PRIMARY KEY,
     notification_id bigint NOT NULL,
@@ -206,10 +213,11 @@ def _head(row: asyncpg.Record) -> TreeHead:
         signature=row["signature"],
         key_id=row["key_id"],
         map_root=row["map_root"],
+        checkpoint=row["checkpoint"],
     )
 
 
-_HEAD_COLUMNS = "size, root, timestamp_ms, signature, key_id, map_root"
+_HEAD_COLUMNS = "size, root, timestamp_ms, signature, key_id, map_root, checkpoint"
 
 
 async def latest_head(conn: asyncpg.Connection) -> TreeHead | None:
@@ -226,6 +234,30 @@ async def head_at(conn: asyncpg.Connection, size: int) -> TreeHead | None:
     return None if row is None else _head(row)
 
 
+async def log_origin(conn: asyncpg.Connection, default: str, *, keep: bool = False) -> str:
+    """The log's checkpoint origin: the one recorded with its first checkpoint, so a
+    database renamed or restored elsewhere keeps it; else `default` (recorded as the
+    origin from now on with `keep`, which the signer does in its transaction)."""
+    found = await conn.fetchval("SELECT origin FROM views.ledger_origin")
+    if found is not None:
+        return found
+    if keep:
+        await conn.execute(
+            "INSERT INTO views.ledger_origin (origin) VALUES ($1) ON CONFLICT DO NOTHING",
+            default,
+        )
+        return await conn.fetchval("SELECT origin FROM views.ledger_origin")
+    return default
+
+
+async def latest_checkpoint(conn: asyncpg.Connection) -> str | None:
+    """The latest head's C2SP checkpoint (heads signed before checkpoints have none)."""
+    return await conn.fetchval(
+        "SELECT checkpoint FROM views.ledger_heads WHERE checkpoint IS NOT NULL "
+        "ORDER BY size DESC LIMIT 1"
+    )
+
+
 async def all_heads(conn: asyncpg.Connection) -> list[TreeHead]:
     rows = await conn.fetch(f"SELECT {_HEAD_COLUMNS} FROM views.ledger_heads ORDER BY size")
     return [_head(r) for r in rows]
@@ -234,9 +266,19 @@ async def all_heads(conn: asyncpg.Connection) -> list[TreeHead]:
 async def insert_heads(conn: asyncpg.Connection, heads: Sequence[TreeHead]) -> None:
     await conn.executemany(
         "INSERT INTO views.ledger_heads (size, root, signed_at, timestamp_ms, signature, "
-        "key_id, map_root) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (size) DO NOTHING",
+        "key_id, map_root, checkpoint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+        "ON CONFLICT (size) DO NOTHING",
         [
-            (h.size, h.root, from_ms(h.timestamp), h.timestamp, h.signature, h.key_id, h.map_root)
+            (
+                h.size,
+                h.root,
+                from_ms(h.timestamp),
+                h.timestamp,
+                h.signature,
+                h.key_id,
+                h.map_root,
+                h.checkpoint,
+            )
             for h in heads
         ],
     )

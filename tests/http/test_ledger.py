@@ -82,12 +82,13 @@ def published_key(client: Any) -> Any:
 
 
 def test_the_ledger_is_for_supervisors_and_inspectors(client, clock):
+    """The head and the proofs; the public key and the checkpoint are anyone's (verifiers
+    and witnesses need no account: tests/http/test_ledger_checkpoint.py)."""
     case = transferred_case(client, clock)
     bundle_of(client, case["id"])  # a head covering the case exists from here on
     for role in ROLES:
         headers = as_role(role, code=case["code"], dept=case["dept"])
         for path in (
-            "/key",
             "/head",
             f"/proof/inclusion?position={case['position']}",
             "/proof/consistency?from=1&to=2",
@@ -97,7 +98,11 @@ def test_the_ledger_is_for_supervisors_and_inspectors(client, clock):
                 assert r.status_code == 200, (role, path, r.text)
             else:
                 check_problem(r, 403)
+        for path in ("/key", "/checkpoint"):
+            assert client.get(LEDGER + path, headers=headers).status_code == 200, (role, path)
     check_problem(client.get(f"{LEDGER}/head"), 401)
+    for path in ("/key", "/checkpoint"):
+        assert client.get(LEDGER + path).status_code == 200, path
 
 
 def test_the_head_is_signed_with_the_published_key(client, clock):

@@ -455,3 +455,20 @@ def event_at_any(url: str, *, offset: int) -> dict[str, Any]:
         ).fetchone()
     assert row is not None
     return {**row, "position": offset}
+
+
+async def test_a_checkpoint_changed_in_the_database(store, base) -> None:
+    """Each head is also a C2SP checkpoint; one rewritten to another size is named."""
+    sign_now = await verify(store, base.key)  # heads of the honest store carry checkpoints
+    assert sign_now.ok, sign_now.lines()
+    as_superuser(
+        store,
+        "UPDATE views.ledger_heads SET checkpoint = replace(checkpoint, E'\\n' || size || "
+        "E'\\n', E'\\n' || (size + 1) || E'\\n') WHERE size = %s",
+        params=(EVERY,),
+    )
+    for key in (base.key, LedgerKey(public=base.key.public)):
+        report = await verify(store, key)
+        [line] = report.problem_lines()
+        assert line.startswith(f"head-checkpoint: 1 signed head (size {EVERY}): the checkpoint")
+        assert report.status == 1
