@@ -341,3 +341,71 @@ async def test_the_ranking_judges_a_department_only_on_its_own_step(application,
     (mine,) = [r for r in ranking if r["department"] == case.dept]
     # Then its on-time rate is that of its reply: 100 %.
     assert (mine["replied"], mine["on_time_rate"], mine["satisfied_share"]) == (1, 100.0, 100.0)
+
+
+async def test_loading_next_years_schedule_recomputes_a_provisional_transfer_due(
+    fresh_database_url, settings, tmp_path
+):
+    """§1's recompute covers the bureau's steps: a case accepted on 31 December 2026
+    has its transfer due on 2027's provisional calendar until the year file is loaded.
+    (An empty database and a calendar directory of its own: the year file and the
+    recompute reach no other test's cases.)"""
+    import dataclasses
+    import json
+
+    from domain.calendar import install_year_file
+    from oversight.bootstrap import build_application
+    from oversight.calendar_recompute import recompute_open_deadlines
+
+    calendar_dir = tmp_path / "calendar"
+    mine = dataclasses.replace(settings, calendar_dir=calendar_dir)
+    app = build_application(fresh_database_url, mine)
+    pool = await asyncpg.create_pool(asyncpg_dsn(fresh_database_url), min_size=1, max_size=4)
+    async with pool.acquire() as conn:
+        await ensure_schema(conn, PROJECTIONS)
+    try:
+        when = datetime(2026, 12, 31, 10, 0, tzinfo=CST)  # Thursday
+        case = Case(app, when - timedelta(hours=1), dept())
+        case.move("accept", when, cmd.Accept())
+        accepted = case.events()[-1]
+        # 1 January 2027 is New Year's Day on the provisional calendar: due Monday 4th.
+        assert (accepted.transfer_due, accepted.transfer_due_provisional) == (
+            datetime(2027, 1, 4, 17, 30, tzinfo=CST),
+            True,
+        )
+        await catch_up(pool)
+        # When a 2027 file with 4 January off too is loaded and the recompute runs
+        year_file = tmp_path / "2027.json"
+        year_file.write_text(
+            json.dumps(
+                {
+                    "year": 2027,
+                    "holidays": ["2027-01-01", "2027-01-04"],
+                    "workdays": [],
+                    "source": "TEST DATA - made up for this test, not an official schedule",
+                }
+            ),
+            encoding="utf-8",
+        )
+        install_year_file(year_file, calendar_dir)
+        assert await recompute_open_deadlines(app, pool, when + timedelta(hours=1), year=2027) == 1
+        # Then the transfer is due Tuesday 5th, no longer provisional, by the system.
+        recomputed = case.events()[-1]
+        assert type(recomputed).__name__ == "DeadlineRecomputed"
+        assert (recomputed.actor.id, recomputed.step, recomputed.old_due, recomputed.new_due) == (
+            SYSTEM_ID,
+            "transfer",
+            datetime(2027, 1, 4, 17, 30, tzinfo=CST),
+            datetime(2027, 1, 5, 17, 30, tzinfo=CST),
+        )
+        assert recomputed.due_provisional is False
+        await catch_up(pool)
+        view = await summary(pool, case)
+        assert (view["due_step"], view["due_at"], view["due_provisional"]) == (
+            "transfer",
+            datetime(2027, 1, 5, 17, 30, tzinfo=CST),
+            False,
+        )
+    finally:
+        await pool.close()
+        app.close()
