@@ -1287,13 +1287,18 @@ async def _check_coverage(
         [h.size for h in heads] + [h.size for h in published if h.verify(chain.key_for(h.size))],
         default=0,
     )
+    arrivals = await conn.fetchval("SELECT to_regclass('views.ledger_arrivals')") is not None
     if report.events > covered:
         row = await conn.fetchrow(
             "SELECT e.notification_id, e.originator_id, e.originator_version, "
-            "(SELECT a.recorded_at FROM views.ledger_arrivals a "
-            " WHERE a.first_position <= l.position "
-            " ORDER BY a.first_position DESC LIMIT 1) AS recorded_at, "
-            "t.at, coalesce($2::timestamptz, now()) AS now, "
+            + (
+                "(SELECT a.recorded_at FROM views.ledger_arrivals a "
+                " WHERE a.first_position <= l.position "
+                " ORDER BY a.first_position DESC LIMIT 1) AS recorded_at, "
+                if arrivals  # a ledger from before arrival times: none recorded
+                else "NULL::timestamptz AS recorded_at, "
+            )
+            + "t.at, coalesce($2::timestamptz, now()) AS now, "
             "(SELECT updated_at FROM views.tracking WHERE projection = 'ledger') AS advanced "
             "FROM "
             f"(SELECT * FROM {EVENTS_TABLE} ORDER BY notification_id OFFSET $1 LIMIT 1) e "

@@ -259,7 +259,18 @@ async def latest_checkpoint(conn: asyncpg.Connection) -> str | None:
 
 
 async def all_heads(conn: asyncpg.Connection) -> list[TreeHead]:
-    rows = await conn.fetch(f"SELECT {_HEAD_COLUMNS} FROM views.ledger_heads ORDER BY size")
+    """Every head, also from a database the service has not migrated yet (`oversight
+    verify` reads, never migrates): heads without the columns have no map or checkpoint."""
+    columns = _HEAD_COLUMNS
+    found = await conn.fetchval(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'views' "
+        "AND table_name = 'ledger_heads' AND column_name IN ('map_root', 'checkpoint')"
+    )
+    if found < 2:
+        columns = _HEAD_COLUMNS.replace(
+            "map_root, checkpoint", "NULL AS map_root, NULL AS checkpoint"
+        )
+    rows = await conn.fetch(f"SELECT {columns} FROM views.ledger_heads ORDER BY size")
     return [_head(r) for r in rows]
 
 
