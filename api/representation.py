@@ -94,6 +94,11 @@ def complaint_body(case: Complaint, viewer: Actor, *, hidden: bool) -> dict[str,
     }
 
 
+# Event fields that name the complainant, masked for whom the case hides it: the lodged
+# complainant, and the enterprise a clerk recorded a phone rating for (issue 11 §5).
+_IDENTIFYING = frozenset({"complainant", "recorded_for"})
+
+
 def _identifies_complainant(event: Any) -> bool:
     return event.actor.role is Role.ENTERPRISE or event.originator_version == 1
 
@@ -107,8 +112,8 @@ def history_body(
     entries = []
     for e in course_events(course_for(case_type.aggregate, viewer.role), events):
         data = e.data
-        if hidden and "complainant" in data:
-            data = {**data, "complainant": None}
+        if hidden:
+            data = {k: None if k in _IDENTIFYING else v for k, v in data.items()}
         entries.append(
             {
                 "version": e.version,

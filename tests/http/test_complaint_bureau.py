@@ -483,3 +483,34 @@ def test_a_supervisor_reminds_a_credit_repair_and_a_project_problem_by_hand(own,
             "请加快办理",
         )
         assert last["data"]["escalate_after"] is None  # made before the due
+
+
+def test_a_phone_rating_on_a_confidential_case_does_not_name_the_complainant_to_the_department(
+    own, clock
+):
+    client = own
+    clock.set(local(9, 23))
+    code = credit_code()
+    cid = lodge(client, code, confidential=True)["id"]
+    clock.set(local(9, 23, 11))
+    move(client, cid, "accept", clerk(), {}, status="accepted")
+    move(client, cid, "transfer", clerk(), {"department": DEPT}, status="transferred")
+    clock.set(local(9, 25))
+    move(client, cid, "reply", department(DEPT), {"answer": "已办结"}, status="replied")
+    clock.set(local(9, 26))
+    move(client, cid, "review", supervisor(), {"approved": True}, status="awaiting_rating")
+    clock.set(local(9, 27))
+    move(client, cid, "record-rating", clerk(), phone(), status="closed")
+    # The department sees the rating and the call, not whose it was.
+    for url in (f"{API}/{cid}/history", f"{API}/{cid}/timeline", f"{API}/{cid}"):
+        r = client.get(url, headers=department(DEPT))
+        assert r.status_code == 200, r.text
+        assert code not in r.text, url
+    last = history(client, cid, department(DEPT))[-1]
+    assert (last["type"], last["data"]["recorded_for"], last["data"]["rating"]) == (
+        "Rated",
+        None,
+        "satisfied",
+    )
+    # A supervisor sees it.
+    assert history(client, cid)[-1]["data"]["recorded_for"] == code
