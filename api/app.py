@@ -22,10 +22,10 @@ from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
 from api.auth import PUBLIC_PATHS, JWTAuthMiddleware, optional_actor
+from api.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, error_response
 from api.export import csv_lists_middleware
 from api.idempotency import IdempotencyMiddleware, ensure_idempotency_table
 from api.middleware import log_unrouted, request_logging_middleware
-from api.problems import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, problem
 from api.ratelimit import RateLimitMiddleware, close_rate_limiter, open_rate_limiter
 from api.routers import ROUTERS
 from api.security_headers import HtmlCspMiddleware, security_headers
@@ -103,7 +103,7 @@ async def readyz(request: Request[Any, Any, Any], services: NamedDependency[Serv
     if reasons != state.get("not_ready"):  # logged when the reasons change, not per probe
         log.warning("not_ready", reasons=reasons)
         state.not_ready = reasons
-    response = problem(request, 503, "not-ready", "Not ready", "; ".join(reasons))
+    response = error_response(request, 503, "not-ready", "Not ready", "; ".join(reasons))
     response.content["reasons"] = reasons
     if detailed:
         response.content |= detail

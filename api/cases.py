@@ -29,7 +29,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from api.problems import ApiProblem, invalid
+from api.errors import ApiError, invalid
 from api.public_view import answered_case, public_course, read_public, real_expected_version
 from api.representation import history_body
 from api.services import Services
@@ -185,7 +185,7 @@ class JSONRequest(Request[Any, Any, Any]):
         media_type, options = self.content_type
         charset = options.get("charset", "utf-8").lower()
         if not _is_json(media_type) or charset not in ("utf-8", "utf8"):
-            raise ApiProblem(
+            raise ApiError(
                 415,
                 "unsupported-media-type",
                 "Unsupported media type",
@@ -221,9 +221,9 @@ def decode_json_body(body: bytes) -> Any:
     return value
 
 
-def _malformed(field: str, rule: str) -> ApiProblem:
+def _malformed(field: str, rule: str) -> ApiError:
     detail = f"the body {rule}" if field == "body" else f"{field}: {rule}"
-    return ApiProblem(
+    return ApiError(
         400,
         "malformed-request",
         "Malformed request",

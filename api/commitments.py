@@ -17,7 +17,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.cases import case_router, roles_guard
 from api.complaints import wait_for_position
-from api.problems import invalid
+from api.errors import invalid
 from api.services import Services
 from domain.application import Oversight
 from domain.commitment import MOVE_ROLES, Commitment, Status

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from api.cases import case_router, min_position, roles_guard
-from api.problems import ApiProblem, invalid
+from api.errors import ApiError, invalid
 from api.representation import complaint_body, summary_body
 from api.services import Services
 from domain.complaint import Status
@@ -38,7 +38,7 @@ async def wait_for_position(services: Services, request: Request[Any, Any, Any])
             if await view_position(conn) >= wanted:
                 return
         if loop.time() >= deadline:
-            raise ApiProblem(
+            raise ApiError(
                 503,
                 "views-behind",
                 "Views not caught up",
@@ -66,7 +66,7 @@ async def list_complaints(
     `escalated`: whether the step the case waits on was escalated (not for enterprises,
     who never see escalations: 403); `urgent`: 急事快办 or not."""
     if escalated is not None and sees_public_course_only(request.user.role):
-        raise ApiProblem(
+        raise ApiError(
             403,
             "forbidden",
             "Forbidden",

@@ -11,7 +11,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from api.cases import case_router, roles_guard
 from api.complaints import wait_for_position
-from api.problems import invalid
+from api.errors import invalid
 from api.services import Services
 from domain.credit_repair import CreditRepair, Severity, Status
 from domain.credit_repair_case import CREDIT_REPAIR

@@ -11,8 +11,8 @@ from litestar.params import QueryParameter
 
 from api.cases import check_day, roles_guard
 from api.complaints import wait_for_position
+from api.errors import invalid
 from api.export import csv_response, figures_as_rows, wants_csv
-from api.problems import invalid
 from api.services import Services
 from domain.calendar import calendar_notice_at
 from domain.service_statistics import PROVINCE

@@ -42,7 +42,7 @@ import structlog
 from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.ratelimit import send_problem
+from api.ratelimit import send_error
 from domain.values import Actor
 
 log = structlog.get_logger(__name__)
@@ -194,7 +194,7 @@ class IdempotencyMiddleware:
             return
         key = parse_key(given)
         if key is None:
-            await send_problem(
+            await send_error(
                 send,
                 scope,
                 400,
@@ -219,7 +219,7 @@ class IdempotencyMiddleware:
             outcome = await claim.take(scope["litestar_app"].state)
         except _DB_ERRORS as e:
             log.warning("idempotency_store_unavailable", error=type(e).__name__)
-            await send_problem(
+            await send_error(
                 send,
                 scope,
                 503,
@@ -234,7 +234,7 @@ class IdempotencyMiddleware:
         elif outcome == "mismatch":
             log.info("idempotency_key_reused")
             rule = "was used with a different request within 24 h; use a new key"
-            await send_problem(
+            await send_error(
                 send,
                 scope,
                 422,
@@ -245,7 +245,7 @@ class IdempotencyMiddleware:
             )
         elif outcome == "running":
             log.info("idempotency_key_in_flight")
-            await send_problem(
+            await send_error(
                 send,
                 scope,
                 409,

@@ -25,8 +25,8 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from api.cases import roles_guard
+from api.errors import ApiError
 from api.ledger import bundle_evidence, ledger_key, wait_for_ledger
-from api.problems import ApiProblem
 from api.representation import _actor, _identifies_complainant
 from api.services import Services
 from domain.cases import CaseType
@@ -162,7 +162,7 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
 
         rows = await wait_for_ledger(services, in_ledger)
         if rows is None:
-            raise ApiProblem(
+            raise ApiError(
                 503,
                 "ledger-behind",
                 "Ledger behind",

@@ -20,7 +20,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from api.cases import INT64_MAX, roles_guard
-from api.problems import ApiProblem, invalid
+from api.errors import ApiError, invalid
 from api.services import Services
 from domain.values import Role
 from ledger.casemaps import CaseMapMismatch, case_map_at, keep
@@ -57,16 +57,14 @@ def ledger_key(settings: Settings) -> LedgerKey:
         try:
             key = _KEYS[path] = settings.ledger_signing_key()
         except KeyFileError as e:
-            raise ApiProblem(
+            raise ApiError(
                 503, "ledger-key-unavailable", "Ledger key unavailable", str(e)
             ) from None
     return key
 
 
-def _no_head() -> ApiProblem:
-    return ApiProblem(
-        404, "no-tree-head", "No signed tree head", "no tree head has been signed yet"
-    )
+def _no_head() -> ApiError:
+    return ApiError(404, "no-tree-head", "No signed tree head", "no tree head has been signed yet")
 
 
 async def head_covering(conn: asyncpg.Connection, settings: Settings, size: int) -> TreeHead:
@@ -82,14 +80,14 @@ async def head_covering(conn: asyncpg.Connection, settings: Settings, size: int)
         await sign_due(conn, key, policy, force=True, publish=publish)
     except LedgerKeyMismatch as e:
         _KEYS.pop(settings.ledger_key_path, None)  # read the file again next time
-        raise ApiProblem(
+        raise ApiError(
             503,
             "ledger-key-mismatch",
             "Ledger key mismatch",
             f"no head can be signed with this key: {e}",
         ) from None
     except LedgerMismatch as e:
-        raise ApiProblem(
+        raise ApiError(
             503,
             "ledger-inconsistent",
             "Ledger inconsistent",
@@ -97,7 +95,7 @@ async def head_covering(conn: asyncpg.Connection, settings: Settings, size: int)
         ) from None
     head = await latest_head(conn)
     if head is None or head.size < size:
-        raise ApiProblem(
+        raise ApiError(
             503,
             "ledger-behind",
             "Ledger behind",
@@ -131,7 +129,7 @@ async def bundle_evidence(
         try:
             case_map, _ = await case_map_at(conn, head)
         except CaseMapMismatch as e:
-            raise ApiProblem(
+            raise ApiError(
                 503, "ledger-inconsistent", "Ledger inconsistent", f"{e}; run `oversight verify`"
             ) from None
         entry = case_map.get(case_id)
@@ -204,7 +202,7 @@ async def inclusion(
     async with services.pool.acquire() as conn:
         leaf = await leaf_of(conn, position)
         if leaf is None:
-            raise ApiProblem(
+            raise ApiError(
                 404,
                 "not-in-ledger",
                 "Not in the ledger",
@@ -230,7 +228,7 @@ async def inclusion(
                 lambda get: (inclusion_proof(index, tree_size, get), tree_root(tree_size, get)),
             )
         except LedgerGap as e:
-            raise ApiProblem(503, "ledger-gap", "Ledger incomplete", str(e)) from None
+            raise ApiError(503, "ledger-gap", "Ledger incomplete", str(e)) from None
     return {
         "position": position,
         "case_id": str(leaf["originator_id"]),
@@ -273,7 +271,7 @@ async def consistency(
                 ),
             )
         except LedgerGap as e:
-            raise ApiProblem(503, "ledger-gap", "Ledger incomplete", str(e)) from None
+            raise ApiError(503, "ledger-gap", "Ledger incomplete", str(e)) from None
         head1, head2 = await head_at(conn, first), await head_at(conn, second)
     return {
         "tree_size_1": first,

@@ -15,7 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.cases import case_router, command_response, roles_guard
 from api.complaints import wait_for_position
-from api.problems import invalid
+from api.errors import invalid
 from api.services import Services
 from domain.project import Classification, MemberKind, ProblemStatus, Project, ProjectProblem
 from domain.project_case import PROBLEM, PROJECT

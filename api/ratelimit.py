@@ -40,7 +40,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from redis.exceptions import RedisError
 
 from api.auth import PUBLIC_PATHS
-from api.problems import _TYPE_BASE, PROBLEM_JSON
+from api.errors import ERROR_MEDIA_TYPE, ERROR_TYPE_BASE
 from domain.values import Actor
 from oversight.settings import RateLimit, Settings
 
@@ -211,7 +211,7 @@ class RateLimitMiddleware:
         retry_after = max(1, math.ceil(wait))
         log.info("rate_limited", rule=counter.rule, retry_after=retry_after)
         limit = counter.limit
-        await send_problem(
+        await send_error(
             send,
             scope,
             429,
@@ -223,7 +223,7 @@ class RateLimitMiddleware:
         )
 
 
-async def send_problem(
+async def send_error(
     send: Send,
     scope: Scope,
     status: int,
@@ -234,10 +234,10 @@ async def send_problem(
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> None:
-    """An RFC 9457 problem answered straight from a middleware (the same body as
-    api/problems.py `problem`), so the middlewares outside see its status."""
+    """An RFC 9457 error (problem+json) answered straight from a middleware (the same body as
+    api/errors.py `error_response`), so the middlewares outside see its status."""
     body: dict[str, Any] = {
-        "type": _TYPE_BASE + slug,
+        "type": ERROR_TYPE_BASE + slug,
         "title": title,
         "status": status,
         "detail": detail,
@@ -247,7 +247,7 @@ async def send_problem(
         body["errors"] = errors
     payload = msgspec.json.encode(body)
     raw = [
-        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-type", ERROR_MEDIA_TYPE.encode()),
         (b"content-length", str(len(payload)).encode()),
         *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()),
     ]

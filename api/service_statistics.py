@@ -3,7 +3,7 @@ service items and resumption rates, recorded once per kind, scope and period, co
 with a reason, and listed.
 
 A second record of a period is 409 naming the record and its correction move (`correct`
-in the problem, and a `Link` header), also when two arrive at the same moment.
+in the error body, and a `Link` header), also when two arrive at the same moment.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from api.cases import (
     roles_guard,
 )
 from api.complaints import wait_for_position
-from api.problems import invalid, problem
+from api.errors import error_response, invalid
 from api.services import Services
 from domain.errors import ConcurrentUpdate
 from domain.service_statistics import (
@@ -147,7 +147,7 @@ def already_recorded(request: Request[Any, Any, Any], exc: PeriodAlreadyRecorded
     members `existing`, `correct`, `version`, `figures`; RFC 8288 links)."""
     existing = f"{BASE}/{exc.statistics_id}"
     correct = f"{existing}/correct"
-    answer = problem(
+    answer = error_response(
         request,
         409,
         "already-recorded",

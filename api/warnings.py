@@ -10,7 +10,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from api.cases import INT64_MAX, roles_guard
 from api.complaints import wait_for_position
-from api.problems import invalid
+from api.errors import invalid
 from api.services import Services
 from domain.values import Actor, Role
 from projections.warnings import decode_cursor, encode_cursor, list_warnings

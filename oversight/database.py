@@ -2,7 +2,7 @@
 how we connect to it without hanging when it is gone.
 
 Both sides fail fast during an outage, so a request answers 503 within seconds
-(api/problems.py) instead of waiting for the client to give up:
+(api/errors.py) instead of waiting for the client to give up:
 
 - the read side and the background tasks use asyncpg pools (`create_pool`) with a
   connect timeout, a server-side `statement_timeout` and a client-side command timeout;

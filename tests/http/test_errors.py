@@ -1,6 +1,6 @@
 """Every error status of the API, their order, and that a refused request stores nothing.
 
-Order (api/problems.py): 401 bad token; 403 the role may never make the move; 400/422
+Order (api/errors.py): 401 bad token; 403 the role may never make the move; 400/422
 bad input; 404 no such case for this user; 412 stale If-Match; 409 the status forbids it.
 """
 

@@ -23,8 +23,8 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.auth import JWTAuthMiddleware
+from api.errors import EXCEPTION_HANDLERS
 from api.idempotency import IdempotencyMiddleware, ensure_idempotency_table
-from api.problems import EXCEPTION_HANDLERS
 from oversight.database import asyncpg_dsn
 from oversight.settings import Settings
 from tests.conftest import JWT_SECRET, bearer

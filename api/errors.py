@@ -34,11 +34,11 @@ from domain.errors import (
 
 log = structlog.get_logger(__name__)
 
-PROBLEM_JSON = "application/problem+json"
-_TYPE_BASE = "https://oversight.example/problems/"
+ERROR_MEDIA_TYPE = "application/problem+json"
+ERROR_TYPE_BASE = "https://oversight.example/problems/"
 
 
-class ApiProblem(Exception):
+class ApiError(Exception):
     """An error the API raises itself (bad header, bad query parameter, not ready)."""
 
     def __init__(
@@ -60,8 +60,8 @@ class ApiProblem(Exception):
         self.headers = headers
 
 
-def invalid(field: str, rule: str, *, status: int = 422) -> ApiProblem:
-    return ApiProblem(
+def invalid(field: str, rule: str, *, status: int = 422) -> ApiError:
+    return ApiError(
         status,
         "invalid-input",
         "Invalid input",
@@ -70,7 +70,7 @@ def invalid(field: str, rule: str, *, status: int = 422) -> ApiProblem:
     )
 
 
-def problem(
+def error_response(
     request: Request[Any, Any, Any],
     status: int,
     slug: str,
@@ -81,7 +81,7 @@ def problem(
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {
-        "type": _TYPE_BASE + slug,
+        "type": ERROR_TYPE_BASE + slug,
         "title": title,
         "status": status,
         "detail": detail,
@@ -89,7 +89,7 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return Response(body, status_code=status, media_type=ERROR_MEDIA_TYPE, headers=headers)
 
 
 _DOMAIN_STATUS: list[tuple[type[DomainError], int, str, str]] = [
@@ -110,12 +110,12 @@ def domain_error_handler(
             errors = (
                 [{"field": exc.field, "rule": exc.rule}] if isinstance(exc, RuleViolated) else None
             )
-            return problem(request, status, slug, title, str(exc), errors=errors)
+            return error_response(request, status, slug, title, str(exc), errors=errors)
     raise exc  # pragma: no cover - every DomainError subclass is listed above
 
 
-def api_problem_handler(request: Request[Any, Any, Any], exc: ApiProblem) -> Response[Any]:
-    return problem(
+def api_error_handler(request: Request[Any, Any, Any], exc: ApiError) -> Response[Any]:
+    return error_response(
         request, exc.status, exc.slug, exc.title, exc.detail, errors=exc.errors, headers=exc.headers
     )
 
@@ -173,14 +173,14 @@ def validation_handler(
         what = next((w for n, w in _parameters(request).values() if n == name), None)
         errors = [{"field": name, "rule": f"is required: {what}" if what else "is required"}]
         detail = f"{name}: {errors[0]['rule']}"
-        return problem(request, 422, "invalid-input", "Invalid input", detail, errors=errors)
+        return error_response(request, 422, "invalid-input", "Invalid input", detail, errors=errors)
     errors = _field_errors(exc, request)
     if not errors or [e["rule"] for e in errors] == [_EMPTY_BODY]:
-        return problem(
+        return error_response(
             request, 400, "malformed-request", "Malformed request", "the body must be a JSON object"
         )
     detail = "; ".join(f"{e['field']}: {e['rule']}" for e in errors)
-    return problem(request, 422, "invalid-input", "Invalid input", detail, errors=errors)
+    return error_response(request, 422, "invalid-input", "Invalid input", detail, errors=errors)
 
 
 _MISSING = re.compile(r"^Missing required (\w+) parameter '([^']+)'")
@@ -233,7 +233,7 @@ def http_exception_handler(
     request: Request[Any, Any, Any], exc: HTTPException
 ) -> Response[dict[str, Any]]:
     if isinstance(exc, NotAuthorizedException):
-        return problem(
+        return error_response(
             request,
             401,
             "unauthenticated",
@@ -249,12 +249,12 @@ def http_exception_handler(
         405: "method-not-allowed",
         413: "too-large",
     }.get(status, "error")
-    return problem(request, status, slug, _title(status), exc.detail, headers=exc.headers)
+    return error_response(request, status, slug, _title(status), exc.detail, headers=exc.headers)
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled_error", error=type(exc).__name__)
-    return problem(
+    return error_response(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,
         "internal",
@@ -294,7 +294,7 @@ RETRY_AFTER_SECONDS = 2
 
 def database_unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.warning("database_unavailable", error=type(exc).__name__, status=503)
-    return problem(
+    return error_response(
         request,
         503,
         "unavailable",
@@ -307,7 +307,7 @@ def database_unavailable_handler(request: Request[Any, Any, Any], exc: Exception
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     **dict.fromkeys(DATABASE_UNAVAILABLE, database_unavailable_handler),
     DomainError: domain_error_handler,
-    ApiProblem: api_problem_handler,
+    ApiError: api_error_handler,
     ValidationException: validation_handler,
     HTTPException: http_exception_handler,
     Exception: internal_error_handler,
