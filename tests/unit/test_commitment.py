@@ -1,15 +1,15 @@
 """Given/When/Then tests of the Commitment aggregate and its case type: every move,
 allowed and forbidden, and the rules the case type adds (who may commit, due instants).
 
-`given(*events)` folds recorded events into a commitment, the `when` is one command
-method call, and `then(case, ...)` compares the exact events it recorded. A refused
-move raises the named error and leaves the case exactly as the given events built it.
+The harness is tests/gwt.py: `given(*events)` folds recorded events into a commitment,
+the `when` is one command method call, and `then(case, ...)` compares the exact events
+it recorded. A refused move raises the named error and leaves the case exactly as the
+given events built it.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -44,6 +44,8 @@ from domain.registry import ALL_CASE_TYPES
 from domain.sla import SlaPolicy, calendar_for
 from domain.values import Actor, Role
 from oversight.watchers import SYSTEM
+from tests import gwt
+from tests.gwt import given, payload, refused, then, then_unchanged
 
 CST = timezone(timedelta(hours=8))
 SLA = SlaPolicy()
@@ -109,57 +111,13 @@ def commit_for_epidemic() -> Commitment:
 def live_and_copies(
     steps: Iterable[Step], start: Callable[[], Commitment] = commit
 ) -> tuple[list[Event], list[Commitment]]:
-    """Every event of a case that went through `steps`, and a copy of it after each."""
-    case = start()
-    events = list(case.collect_events())
-    copies = [copy.deepcopy(case)]
-    at = COMMITTED_AT
-    for step in steps:
-        at = max(at + timedelta(hours=1), getattr(step, "earliest", at))
-        step(case, at)
-        events += case.collect_events()
-        copies.append(copy.deepcopy(case))
-    return events, copies
+    """Every event of a case that went through `steps`, and a copy of it after each (a
+    step's `earliest` attribute dates it no earlier than that)."""
+    return gwt.live_and_copies(start, steps, COMMITTED_AT)
 
 
 def record(*steps: Step, start: Callable[[], Commitment] = commit) -> list[Event]:
-    events, _ = live_and_copies(steps, start)
-    return events
-
-
-def given(*events: Event) -> Commitment:
-    case: Commitment | None = None
-    for domain_event in events:
-        case = domain_event.mutate(case)
-    assert case is not None
-    return case
-
-
-def payload(domain_event: Event) -> dict[str, Any]:
-    return {
-        k: v
-        for k, v in vars(domain_event).items()
-        if k not in {"originator_id", "originator_version"}
-    }
-
-
-def then(case: Commitment, *expected: tuple[str, dict[str, Any]]) -> list[Event]:
-    """Exactly the `expected` (event name, attributes) were recorded, numbered in order."""
-    events = case.collect_events()
-    assert [(type(e).__name__, payload(e)) for e in events] == list(expected)
-    first = case.version - len(events) + 1
-    assert [e.originator_version for e in events] == list(range(first, case.version + 1))
-    assert {e.originator_id for e in events} <= {case.id}
-    return events
-
-
-def then_unchanged(case: Commitment, history: Sequence[Event]) -> None:
-    assert case.collect_events() == []
-    assert case == given(*history)
-
-
-def refused(error: pytest.ExceptionInfo[MoveNotAllowed]) -> tuple[str, str, str | None]:
-    return error.value.move, error.value.status, error.value.why
+    return gwt.record(start, steps, COMMITTED_AT)
 
 
 # --- the steps of the histories ------------------------------------------------------

@@ -34,6 +34,7 @@ from domain.commitment_case import date_due_at, epidemic_due_at
 from domain.errors import MoveNotAllowed, RuleViolated
 from domain.values import Actor, Role
 from oversight.watchers import SYSTEM
+from tests.gwt import given
 from tests.unit.test_commitment import (
     CALENDAR,
     CODE,
@@ -41,7 +42,6 @@ from tests.unit.test_commitment import (
     MATERIALS,
     OTHER_CODE,
     commit,
-    given,
 )
 
 DUE_DATE = date(2024, 9, 27)  # Friday: due 17:30 that day, four days after committing

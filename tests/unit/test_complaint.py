@@ -1,16 +1,16 @@
 """Given/When/Then tests of the Complaint aggregate: every move, allowed and forbidden.
 
-`given(*events)` folds recorded events into a case, the `when` is one command method
-call, and `then(case, ...)` compares the exact events that call recorded. A refused move
-must raise the named error and leave the case exactly as the given events built it.
-The histories behind the fixtures are recorded by the aggregate itself, so they are
-events the domain really produces.
+The harness is tests/gwt.py: `given(*events)` folds recorded events into a case, the
+`when` is one command method call, and `then(case, ...)` compares the exact events that
+call recorded. A refused move must raise the named error and leave the case exactly as
+the given events built it. The histories behind the fixtures are recorded by the
+aggregate itself, so they are events the domain really produces.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -31,6 +31,8 @@ from domain.deadlines import Recompute
 from domain.errors import MoveNotAllowed, RuleViolated
 from domain.sla import SlaPolicy, calendar_for
 from domain.values import Actor, Channel, Complainant, Kind, Rating, Role
+from tests import gwt
+from tests.gwt import given, payload, refused, then, then_unchanged
 
 CST = timezone(timedelta(hours=8))
 SLA = SlaPolicy()
@@ -105,55 +107,12 @@ def lodge(**overrides: Any) -> Complaint:
 
 def live_and_copies(steps: Iterable[Step]) -> tuple[list[Event], list[Complaint]]:
     """Every event of a case that went through `steps`, and a copy of it after each."""
-    case = lodge()
-    events = list(case.collect_events())
-    copies = [copy.deepcopy(case)]
-    for hours, step in enumerate(steps, start=1):
-        step(case, LODGED_AT + timedelta(hours=hours))
-        events += case.collect_events()
-        copies.append(copy.deepcopy(case))
-    return events, copies
+    return gwt.live_and_copies(lodge, steps, LODGED_AT)
 
 
 def record(*steps: Step) -> list[Event]:
     """The events of a new case that went through `steps`."""
-    events, _ = live_and_copies(steps)
-    return events
-
-
-def given(*events: Event) -> Complaint:
-    case: Complaint | None = None
-    for domain_event in events:
-        case = domain_event.mutate(case)
-    assert case is not None
-    return case
-
-
-def payload(domain_event: Event) -> dict[str, Any]:
-    return {
-        k: v
-        for k, v in vars(domain_event).items()
-        if k not in {"originator_id", "originator_version"}
-    }
-
-
-def then(case: Complaint, *expected: tuple[str, dict[str, Any]]) -> list[Event]:
-    """Exactly the `expected` (event name, attributes) were recorded, numbered in order."""
-    events = case.collect_events()
-    assert [(type(e).__name__, payload(e)) for e in events] == list(expected)
-    first = case.version - len(events) + 1
-    assert [e.originator_version for e in events] == list(range(first, case.version + 1))
-    assert all(e.originator_id == case.id for e in events)
-    return events
-
-
-def then_unchanged(case: Complaint, history: Sequence[Event]) -> None:
-    assert case.collect_events() == []
-    assert case == given(*history)
-
-
-def refused(error: pytest.ExceptionInfo[MoveNotAllowed]) -> tuple[str, str, str | None]:
-    return error.value.move, error.value.status, error.value.why
+    return gwt.record(lodge, steps, LODGED_AT)
 
 
 # --- the steps of the histories ------------------------------------------------------

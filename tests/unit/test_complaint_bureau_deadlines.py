@@ -33,6 +33,7 @@ from domain.errors import MoveNotAllowed, RuleViolated
 from domain.reminders import NOTE_RULE, Reminder
 from domain.sla import SlaPolicy, calendar_for
 from domain.values import Actor, Channel, Rating, Role
+from tests.gwt import refused, then
 from tests.unit.test_complaint import (
     CLERK,
     CODE,
@@ -42,8 +43,6 @@ from tests.unit.test_complaint import (
     ENTERPRISE,
     SUPERVISOR,
     SYSTEM,
-    refused,
-    then,
 )
 
 SLA = SlaPolicy()

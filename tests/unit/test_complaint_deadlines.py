@@ -7,17 +7,14 @@ from datetime import datetime, timedelta
 import pytest
 
 from domain.errors import MoveNotAllowed
+from tests.gwt import given, refused, then, then_unchanged
 from tests.unit.test_complaint import (
     ACCEPTANCE_DUE,
     CST,
     HANDLING_DUE,
     SYSTEM,
     accept,
-    given,
     record,
-    refused,
-    then,
-    then_unchanged,
     transfer,
 )
 

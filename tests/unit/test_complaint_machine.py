@@ -20,6 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from domain.complaint import FINAL_STATUSES, MOVE_FROM, MOVE_ROLES, Complaint, Status
 from domain.errors import MoveNotAllowed, RuleViolated
 from domain.values import Actor, Rating, Role
+from tests.gwt import given
 from tests.unit.test_complaint import (
     CALENDAR,
     CLERK,
@@ -30,7 +31,6 @@ from tests.unit.test_complaint import (
     OTHER_CODE,
     OTHER_DEPT,
     SUPERVISOR,
-    given,
     lodge,
 )
 

@@ -1,17 +1,18 @@
 """Given/When/Then tests of the CreditRepair aggregate: every move, allowed and forbidden.
 
-`given(*events)` folds recorded events into a case, the `when` is one command method
-call, and `then(case, ...)` compares the exact events that call recorded. A refused move
-must raise the named error and leave the case exactly as the given events built it.
-The histories are recorded by the aggregate itself, so they are events the domain really
-produces. Deadlines are worked out by hand from the 2024 calendar (National Day: 10-01 to
-10-07 off; Sunday 09-29 and Saturday 10-12 are working days).
+The harness is tests/gwt.py: `given(*events)` folds recorded events into a case, the
+`when` is one command method call, and `then(case, ...)` compares the exact events that
+call recorded. A refused move must raise the named error and leave the case exactly as
+the given events built it. The histories are recorded by the aggregate itself, so they
+are events the domain really produces. Deadlines are worked out by hand from the 2024
+calendar (National Day: 10-01 to 10-07 off; Sunday 09-29 and Saturday 10-12 are working
+days).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
@@ -44,6 +45,8 @@ from domain.errors import Forbidden, MoveNotAllowed, RuleViolated
 from domain.mapper import MsgspecMapper
 from domain.sla import SlaPolicy, calendar_for
 from domain.values import Actor, Role
+from tests import gwt
+from tests.gwt import given, refused, then, then_unchanged
 
 CST = timezone(timedelta(hours=8))
 SLA = SlaPolicy()
@@ -106,54 +109,11 @@ def apply(**overrides: Any) -> CreditRepair:
 
 def live_and_copies(steps: Iterable[Step]) -> tuple[list[Event], list[CreditRepair]]:
     """Every event of a case that went through `steps`, and a copy of it after each."""
-    case = apply()
-    events = list(case.collect_events())
-    copies = [copy.deepcopy(case)]
-    for hours, step in enumerate(steps, start=1):
-        step(case, APPLIED_AT + timedelta(hours=hours))
-        events += case.collect_events()
-        copies.append(copy.deepcopy(case))
-    return events, copies
+    return gwt.live_and_copies(apply, steps, APPLIED_AT)
 
 
 def record(*steps: Step) -> list[Event]:
-    events, _ = live_and_copies(steps)
-    return events
-
-
-def given(*events: Event) -> CreditRepair:
-    case: CreditRepair | None = None
-    for domain_event in events:
-        case = domain_event.mutate(case)
-    assert case is not None
-    return case
-
-
-def payload(domain_event: Event) -> dict[str, Any]:
-    return {
-        k: v
-        for k, v in vars(domain_event).items()
-        if k not in {"originator_id", "originator_version"}
-    }
-
-
-def then(case: CreditRepair, *expected: tuple[str, dict[str, Any]]) -> list[Event]:
-    """Exactly the `expected` (event name, attributes) were recorded, numbered in order."""
-    events = case.collect_events()
-    assert [(type(e).__name__, payload(e)) for e in events] == list(expected)
-    first = case.version - len(events) + 1
-    assert [e.originator_version for e in events] == list(range(first, case.version + 1))
-    assert {e.originator_id for e in events} <= {case.id}
-    return events
-
-
-def then_unchanged(case: CreditRepair, history: Sequence[Event]) -> None:
-    assert case.collect_events() == []
-    assert case == given(*history)
-
-
-def refused(error: pytest.ExceptionInfo[MoveNotAllowed]) -> tuple[str, str, str | None]:
-    return error.value.move, error.value.status, error.value.why
+    return gwt.record(apply, steps, APPLIED_AT)
 
 
 # --- the steps of the histories ------------------------------------------------------

@@ -16,6 +16,7 @@ from domain.credit_repair import CreditRepair, Status
 from domain.credit_repair_case import CREDIT_REPAIR
 from domain.errors import MoveNotAllowed
 from domain.values import Role
+from tests.gwt import given, refused, then, then_unchanged
 from tests.unit.test_credit_repair import (
     CALENDAR,
     CONTEXT,
@@ -25,13 +26,9 @@ from tests.unit.test_credit_repair import (
     REVIEW_DUE,
     SYSTEM,
     WHEN,
-    given,
     history_in,
     pass_initial,
     record,
-    refused,
-    then,
-    then_unchanged,
 )
 
 

@@ -37,6 +37,7 @@ from domain.mapper import MsgspecMapper, decode_event_state
 from domain.values import Actor, Role
 from projections.credit_repair_register import HANDLERS
 from projections.runner import StoredEvent
+from tests.gwt import given
 from tests.unit.test_credit_repair import (
     APPLIED_AT,
     CALENDAR,
@@ -48,7 +49,6 @@ from tests.unit.test_credit_repair import (
     SUPERVISOR,
     SYSTEM,
     apply,
-    given,
 )
 
 MAPPER = MsgspecMapper()

@@ -14,6 +14,7 @@ from domain.errors import MoveNotAllowed
 from domain.project import ProblemStatus, ProjectProblem
 from domain.project_case import PROBLEM
 from domain.values import Role
+from tests.gwt import given, refused, replays, then, then_unchanged
 from tests.unit.test_project import (
     CALENDAR,
     ESCALATED,
@@ -27,15 +28,10 @@ from tests.unit.test_project import (
     WHEN,
     Context,
     escalate,
-    given,
     problem_in,
     raise_problem,
     record,
-    refused,
-    replays,
     resolve,
-    then,
-    then_unchanged,
 )
 
 

@@ -2,16 +2,16 @@
 types: every move, every move the transition table forbids, who may make each move and
 who sees what.
 
-`given(*events)` folds recorded events into an aggregate, the `when` is one command, and
-`then(case, ...)` compares the exact events it recorded. A refused move raises the named
-error and leaves the aggregate exactly as the given events built it. The histories are
-recorded by the aggregates themselves.
+The harness is tests/gwt.py: `given(*events)` folds recorded events into an aggregate,
+the `when` is one command, and `then(case, ...)` compares the exact events it recorded.
+A refused move raises the named error and leaves the aggregate exactly as the given
+events built it. The histories are recorded by the aggregates themselves.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -50,6 +50,8 @@ from domain.project import (
 from domain.project_case import PROBLEM, PROJECT, can_see_problem, can_see_project
 from domain.sla import SlaPolicy, calendar_for
 from domain.values import Actor, Role
+from tests import gwt
+from tests.gwt import given, refused, replays, then, then_unchanged
 
 CST = timezone(timedelta(hours=8))
 SLA = SlaPolicy()
@@ -125,51 +127,7 @@ def raise_problem(**overrides: Any) -> ProjectProblem:
 
 def record(start: Callable[[], Any], *steps: Step) -> list[AnyEvent]:
     """The events of a new aggregate that went through `steps`, one an hour."""
-    case = start()
-    events = list(case.collect_events())
-    for hours, step in enumerate(steps, start=1):
-        step(case, REGISTERED_AT + timedelta(hours=hours))
-        events += case.collect_events()
-    return events
-
-
-def given(*events: AnyEvent) -> Any:
-    case = None
-    for domain_event in events:
-        case = domain_event.mutate(case)
-    assert case is not None
-    return case
-
-
-def payload(domain_event: AnyEvent) -> dict[str, Any]:
-    return {
-        k: v
-        for k, v in vars(domain_event).items()
-        if k not in {"originator_id", "originator_version"}
-    }
-
-
-def then(case: Any, *expected: tuple[str, dict[str, Any]]) -> list[AnyEvent]:
-    """Exactly the `expected` (event name, attributes) were recorded, numbered in order,
-    and replaying every event rebuilds the live aggregate."""
-    events = case.collect_events()
-    assert [(type(e).__name__, payload(e)) for e in events] == list(expected)
-    first = case.version - len(events) + 1
-    assert [e.originator_version for e in events] == list(range(first, case.version + 1))
-    return events
-
-
-def then_unchanged(case: Any, history: Sequence[AnyEvent]) -> None:
-    assert case.collect_events() == []
-    assert case == given(*history)
-
-
-def refused(error: pytest.ExceptionInfo[MoveNotAllowed]) -> tuple[str, str, str | None]:
-    return error.value.move, error.value.status, error.value.why
-
-
-def replays(history: Sequence[AnyEvent], case: Any, new: Sequence[AnyEvent]) -> None:
-    assert given(*history, *new) == case
+    return gwt.record(start, steps, REGISTERED_AT)
 
 
 # --- project steps ---------------------------------------------------------------------

@@ -38,6 +38,7 @@ from domain.project import (
     ProjectProblem,
 )
 from domain.values import Actor, Role
+from tests.gwt import given
 from tests.unit.test_project import (
     CALENDAR,
     LEADER,
@@ -45,7 +46,6 @@ from tests.unit.test_project import (
     REGISTERED_AT,
     SUPERVISOR,
     SYSTEM,
-    given,
     raise_problem,
     register,
 )

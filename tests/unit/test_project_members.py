@@ -30,6 +30,7 @@ from domain.project import (
 )
 from domain.project_case import PROBLEM, PROJECT, can_see_problem, can_see_project
 from domain.values import Role
+from tests.gwt import given, replays, then, then_unchanged
 from tests.unit.test_project import (
     MAPPER,
     OFFICER,
@@ -38,13 +39,9 @@ from tests.unit.test_project import (
     SUPERVISOR,
     WHEN,
     Context,
-    given,
     raise_problem,
     record,
     register,
-    replays,
-    then,
-    then_unchanged,
 )
 
 LATER = WHEN + timedelta(days=3)
