@@ -29,7 +29,7 @@ from domain.group_commit import GroupCommitter
 from domain.mapper import MsgspecMapper
 from domain.registry import ALL_CASE_TYPES
 from domain.sla import SlaPolicy
-from domain.store import OversightRecorder
+from domain.store import InMemoryRecorder, OversightRecorder
 from domain.values import Actor
 
 log = structlog.get_logger(__name__)
@@ -105,8 +105,9 @@ class Oversight(Application):
         )
 
     @property
-    def store(self) -> OversightRecorder:
-        assert isinstance(self.recorder, OversightRecorder)
+    def store(self) -> OversightRecorder | InMemoryRecorder:
+        # PostgreSQL, or memory with env=domain.store.IN_MEMORY (the fast test ring)
+        assert isinstance(self.recorder, OversightRecorder | InMemoryRecorder)
         return self.recorder
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:

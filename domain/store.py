@@ -36,12 +36,19 @@ own recorder test cases against this class.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+)
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Cursor
@@ -167,3 +174,50 @@ class OversightRecorder(PostgresApplicationRecorder):
             curs.execute(self.version_at_statement, (originator_id, instant), prepare=True)
             row = curs.fetchone()
             return None if row is None else row["version"]
+
+
+# --- the same store in memory: the fast test ring ----------------------------------------
+
+# The environment that puts an `Oversight` application on the in-memory store instead
+# of PostgreSQL: `Oversight(IN_MEMORY, calendar=..., sla=...)`. Nothing else changes (the
+# commands, the mapper, snapshots, the time index), so tests of the application layer run
+# in milliseconds without a database; what only PostgreSQL can prove (concurrency, the
+# one-statement insert, notifications) stays in tests/integration.
+IN_MEMORY: dict[str, str] = {"PERSISTENCE_MODULE": "domain.store:InMemoryFactory"}
+
+
+class InMemoryRecorder(POPOApplicationRecorder):
+    """eventsourcing's in-memory recorder with the time index of `OversightRecorder`:
+    `insert_events` takes the same `event_times`, `version_at` answers the same way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._times: dict[UUID, list[tuple[datetime, int]]] = defaultdict(list)
+
+    def insert_events(
+        self,
+        stored_events: Sequence[StoredEvent],
+        *,
+        event_times: Sequence[EventTime] = (),
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        if not stored_events:
+            return None
+        with self._database_lock:  # events and their times together, or neither
+            ids = super().insert_events(stored_events, **kwargs)
+            for case_id, version, at in event_times:
+                self._times[case_id].append((at, version))
+        return ids
+
+    def version_at(self, originator_id: UUID, instant: datetime) -> int | None:
+        with self._database_lock:
+            versions = [v for at, v in self._times.get(originator_id, ()) if at <= instant]
+        return max(versions, default=None)
+
+
+class InMemoryFactory(POPOFactory):
+    """eventsourcing's in-memory infrastructure, with `InMemoryRecorder` for the
+    application's events (the library's POPO factory ignores APPLICATION_RECORDER_TOPIC)."""
+
+    def application_recorder(self) -> ApplicationRecorder:
+        return InMemoryRecorder()
