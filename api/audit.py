@@ -10,8 +10,9 @@ from litestar import Request, Router, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from api.cases import INT64_MAX, check_instant, roles_guard
-from api.complaints import wait_for_position
+from api.guards import roles_guard
+from api.inputs import INT64_MAX, check_instant
+from api.positions import wait_for_position
 from api.services import Services
 from domain.values import Actor, Role
 from projections.audit_trail import query_audit_trail

@@ -2,7 +2,7 @@
 version, as of an instant), history, and one POST per move.
 
 Role checks run before the body is read (guards; `before_request` hooks on the command
-endpoints, see `roles_check`), so a role that may never make a move gets 403 before
+endpoints: api/guards.py), so a role that may never make a move gets 403 before
 422; the application then checks visibility (404), If-Match (412) and the move
 (409/422).
 """
@@ -12,24 +12,21 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
-import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
 from functools import partial
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
 from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, Router, get, post
-from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
-from litestar.exceptions import PermissionDeniedException
-from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.errors import ApiError, invalid
+from api.guards import roles_check, roles_guard
+from api.inputs import INT64_MAX, expected_version, parse_instant
+from api.inspection import inspection_handlers
 from api.public_view import answered_case, public_course, read_public, real_expected_version
 from api.representation import history_body
 from api.services import Services
@@ -37,7 +34,7 @@ from domain.application import CommandResult
 from domain.cases import CaseType
 from domain.errors import ConcurrentUpdate, VersionConflict
 from domain.public_course import public_case_created
-from domain.values import Actor, Role
+from domain.values import Actor
 
 Present = Callable[[Any, Actor], dict[str, Any]]
 # The application is synchronous (eventsourcing, psycopg), so each call runs in a worker
@@ -66,108 +63,6 @@ def _settle(
         future.set_result(result)  # type: ignore[arg-type]
     else:
         future.set_exception(error)
-
-
-def roles_check(allowed: frozenset[Role], what: str) -> Callable[[Request], Awaitable[None]]:
-    """The role check of a command endpoint, as a `before_request` hook: like a guard it
-    runs before the body is read (403 before 422), but Litestar calls a guard with a
-    copy of the route handler (`copy.copy`, about 4 % of the server's CPU under the
-    command load) and a hook with the request only."""
-
-    async def check(request: Request[Any, Any, Any]) -> None:
-        _require_role(request.user, allowed, what)
-
-    return check
-
-
-def roles_guard(allowed: frozenset[Role], what: str) -> Callable[..., Awaitable[None]]:
-    """The role check of a read endpoint; then its query string's sanity (after the role,
-    so 403 still comes before 422)."""
-
-    # A coroutine on purpose: Litestar runs a plain-function guard in its thread pool
-    # (`sync_to_thread`), a thread hand-off per request for a set lookup.
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        _require_role(connection.user, allowed, what)
-        query = connection.scope.get("query_string", b"")
-        if query and _CONTROL_IN_QUERY.search(query):
-            _refuse_control_characters(query)
-
-    return guard
-
-
-def _require_role(actor: Actor, allowed: frozenset[Role], what: str) -> None:
-    if actor.role not in allowed:
-        raise PermissionDeniedException(f"role {actor.role} may not {what}")
-
-
-# The largest PostgreSQL bigint: no position, version or tree size is ever larger.
-INT64_MAX = 2**63 - 1
-# The days the API takes (the years a working-day calendar can be loaded for): beyond
-# them a day's bounds overflow Python's datetime or PostgreSQL's timestamptz.
-EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2199, 12, 31)
-_DAY_RANGE = f"from {EARLIEST_DAY} to {LATEST_DAY}"
-# C0 controls and DEL in a query string, percent-encoded or raw: PostgreSQL text cannot
-# hold NUL, and no search term needs the others.
-_CONTROL_IN_QUERY = re.compile(rb"%(?:[01][0-9A-Fa-f]|7[Ff])|[\x00-\x1f\x7f]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# ASCII digits only: str.isdigit() takes "²", which int() refuses. 19 digits hold any
-# int64; more would also hit int()'s 4,300-digit limit.
-_IF_MATCH = re.compile(r'(?:W/)?"([0-9]{1,19})"|([0-9]{1,19})')
-_POSITION = re.compile(r"[0-9]{1,19}")
-
-
-def _refuse_control_characters(query: bytes) -> None:
-    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
-        if _CONTROL.search(value):
-            raise invalid(name, "must not contain control characters (U+0000-U+001F, U+007F)")
-
-
-def expected_version(request: Request[Any, Any, Any]) -> int | None:
-    """The version in `If-Match` ("3", W/"3" or 3), None without the header."""
-    header = request.headers.get("if-match")
-    if header is None:
-        return None
-    found = _IF_MATCH.fullmatch(header.strip())
-    if found is None or int(found.group(1) or found.group(2)) > INT64_MAX:
-        raise invalid("If-Match", "must be the case's version, as given in its ETag", status=400)
-    return int(found.group(1) or found.group(2))
-
-
-def min_position(request: Request[Any, Any, Any]) -> int | None:
-    """The position in `X-Min-Position`, None without the header."""
-    header = request.headers.get("x-min-position")
-    if header is None:
-        return None
-    if _POSITION.fullmatch(header.strip()) is None or int(header) > INT64_MAX:
-        raise invalid(
-            "X-Min-Position",
-            f"must be a position returned by a command: a whole number up to {INT64_MAX}",
-            status=400,
-        )
-    return int(header)
-
-
-def check_day(field: str, day: date) -> date:
-    if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise invalid(field, f"must be a date {_DAY_RANGE}")
-    return day
-
-
-def check_instant(field: str, instant: datetime) -> datetime:
-    # The local date bounds the instant well inside what timestamptz holds.
-    if not EARLIEST_DAY <= instant.date() <= LATEST_DAY:
-        raise invalid(field, f"must be a date-time {_DAY_RANGE}")
-    return instant
-
-
-def parse_instant(value: str, field: str = "as_of") -> datetime:
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise invalid(field, "must be an ISO 8601 date-time with an offset") from None
-    if instant.tzinfo is None:
-        raise invalid(field, "must carry a UTC offset, e.g. 2026-03-01T09:00:00+08:00")
-    return check_instant(field, instant)
 
 
 # --- the JSON body: decoded in one place ---------------------------------------------
@@ -455,8 +350,6 @@ def case_router(
     extra: Sequence[Any] = (),
     with_create: bool = True,
 ) -> Router:
-    from api.inspection import inspection_handlers  # it builds on this module
-
     handlers = [
         *([create_handler(case_type, present)] if with_create else []),
         *read_handlers(case_type, present),

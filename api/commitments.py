@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -15,9 +16,11 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from api.cases import case_router, roles_guard
-from api.complaints import wait_for_position
-from api.errors import invalid
+from api.cases import case_router
+from api.guards import roles_guard
+from api.lists import list_page
+from api.positions import wait_for_position
+from api.representation import actor_body
 from api.services import Services
 from domain.application import Oversight
 from domain.commitment import MOVE_ROLES, Commitment, Status
@@ -28,10 +31,6 @@ from domain.values import Actor
 from projections import commitment_register
 
 log = structlog.get_logger(__name__)
-
-
-def _actor(actor: Actor) -> dict[str, Any]:
-    return {"id": actor.id, "role": actor.role.value, "org": actor.org}
 
 
 def present(case: Commitment, viewer: Actor) -> dict[str, Any]:
@@ -54,7 +53,7 @@ def present(case: Commitment, viewer: Actor) -> dict[str, Any]:
             "due_provisional": case.due_provisional,
         },
         "committed_at": case.committed_at,
-        "committed_by": _actor(case.committed_by),
+        "committed_by": actor_body(case.committed_by),
         "granted_at": case.granted_at,
         "overdue_since": case.overdue_since,
         "fulfilled_at": case.fulfilled_at,
@@ -106,28 +105,22 @@ async def list_commitments(
 ) -> Response[Any]:
     """The register: overdue first (oldest due first), then newest first; `next_cursor`
     pages on. An enterprise sees only its own commitments."""
-    try:
-        after = commitment_register.decode_cursor(cursor) if cursor else None
-    except ValueError:
-        raise invalid("cursor", "not a cursor this API returned") from None
-    await wait_for_position(services, request)
-    async with services.pool.acquire() as conn:
-        rows = await commitment_register.list_commitments(
-            conn,
-            request.user,
-            status=status.value if status else None,
-            matter=matter,
-            enterprise=enterprise,
-            limit=limit + 1,
-            cursor=after,
-        )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Response(
-        {
-            "items": [register_body(r) for r in rows],
-            "next_cursor": commitment_register.encode_cursor(rows[-1]) if more else None,
-        }
+    fetch = partial(
+        commitment_register.list_commitments,
+        actor=request.user,
+        status=status.value if status else None,
+        matter=matter,
+        enterprise=enterprise,
+    )
+    return await list_page(
+        request,
+        services,
+        cursor=cursor,
+        decode=commitment_register.decode_cursor,
+        limit=limit,
+        fetch=fetch,
+        body=register_body,
+        encode=commitment_register.encode_cursor,
     )
 
 

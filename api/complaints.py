@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from api.cases import case_router, min_position, roles_guard
-from api.errors import ApiError, invalid
+from api.cases import case_router
+from api.errors import ApiError
+from api.guards import roles_guard
+from api.lists import list_page
 from api.representation import complaint_body, summary_body
 from api.services import Services
 from domain.complaint import Status
@@ -18,35 +20,10 @@ from domain.complaint_case import COMPLAINT
 from domain.public_course import sees_public_course_only
 from domain.values import Actor, Kind
 from projections import complaint_summary
-from projections.runner import view_position
 
 
 def present(case: Any, viewer: Actor) -> dict[str, Any]:
     return complaint_body(case, viewer, hidden=COMPLAINT.hides_identity(viewer, case))
-
-
-async def wait_for_position(services: Services, request: Request[Any, Any, Any]) -> None:
-    """Honour X-Min-Position: wait (bounded) until the views have caught up to it."""
-    wanted = min_position(request)
-    if wanted is None:
-        return
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + services.settings.min_position_wait_seconds
-    delay = 0.01
-    while True:
-        async with services.pool.acquire() as conn:
-            if await view_position(conn) >= wanted:
-                return
-        if loop.time() >= deadline:
-            raise ApiError(
-                503,
-                "views-behind",
-                "Views not caught up",
-                f"the views have not reached position {wanted} yet; retry shortly",
-                headers={"Retry-After": "1"},
-            )
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 0.2)
 
 
 @get("/", guards=[roles_guard(COMPLAINT.read_roles, "list complaints")])
@@ -73,32 +50,26 @@ async def list_complaints(
             f"role {request.user.role} may not filter by escalation: escalations are internal",
             errors=[{"field": "escalated", "rule": "not a filter this role may use"}],
         )
-    try:
-        after = complaint_summary.decode_cursor(cursor) if cursor else None
-    except ValueError:
-        raise invalid("cursor", "not a cursor this API returned") from None
-    await wait_for_position(services, request)
-    async with services.pool.acquire() as conn:
-        rows = await complaint_summary.list_complaints(
-            conn,
-            request.user,
-            now=services.now(),
-            status=status.value if status else None,
-            kind=kind.value if kind else None,
-            department=department,
-            overdue=overdue,
-            escalated=escalated,
-            urgent=urgent,
-            limit=limit + 1,
-            cursor=after,
-        )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Response(
-        {
-            "items": [summary_body(r, request.user) for r in rows],
-            "next_cursor": complaint_summary.encode_cursor(rows[-1]) if more else None,
-        }
+    fetch = partial(
+        complaint_summary.list_complaints,
+        actor=request.user,
+        now=services.now(),
+        status=status.value if status else None,
+        kind=kind.value if kind else None,
+        department=department,
+        overdue=overdue,
+        escalated=escalated,
+        urgent=urgent,
+    )
+    return await list_page(
+        request,
+        services,
+        cursor=cursor,
+        decode=complaint_summary.decode_cursor,
+        limit=limit,
+        fetch=fetch,
+        body=lambda row: summary_body(row, request.user),
+        encode=complaint_summary.encode_cursor,
     )
 
 

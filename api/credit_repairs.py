@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 import msgspec
@@ -9,18 +10,15 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from api.cases import case_router, roles_guard
-from api.complaints import wait_for_position
-from api.errors import invalid
+from api.cases import case_router
+from api.guards import roles_guard
+from api.lists import list_page
+from api.representation import actor_body
 from api.services import Services
 from domain.credit_repair import CreditRepair, Severity, Status
 from domain.credit_repair_case import CREDIT_REPAIR
 from domain.values import Actor
 from projections import credit_repair_register as register
-
-
-def _actor(actor: Actor | None) -> dict[str, Any] | None:
-    return None if actor is None else msgspec.to_builtins(actor)
 
 
 def present(case: CreditRepair, viewer: Actor) -> dict[str, Any]:
@@ -35,12 +33,12 @@ def present(case: CreditRepair, viewer: Actor) -> dict[str, Any]:
         "proof": case.proof,
         "pledge_signed": case.pledge_signed,
         "applied_at": case.applied_at,
-        "applied_by": _actor(case.applied_by),
+        "applied_by": actor_body(case.applied_by),
         "initial_review": {
             "due": case.initial_review_due,
             "due_provisional": case.initial_review_due_provisional,
             "reviewed_at": case.initial_reviewed_at,
-            "reviewed_by": _actor(case.initial_reviewed_by),
+            "reviewed_by": actor_body(case.initial_reviewed_by),
             "passed": case.initial_passed,
             "on_time": case.initial_on_time,
         },
@@ -48,7 +46,7 @@ def present(case: CreditRepair, viewer: Actor) -> dict[str, Any]:
             "due": case.re_review_due,
             "due_provisional": case.re_review_due_provisional,
             "reviewed_at": case.re_reviewed_at,
-            "reviewed_by": _actor(case.re_reviewed_by),
+            "reviewed_by": actor_body(case.re_reviewed_by),
             "passed": case.re_review_passed,
             "on_time": case.re_review_on_time,
         },
@@ -82,28 +80,22 @@ async def list_credit_repairs(
     """The credit_repair_register view, newest application first; `next_cursor` pages on.
     `on_time=false`: a review finished after its due; `on_time=true`: at least one review
     finished and none late."""
-    try:
-        after = register.decode_cursor(cursor) if cursor else None
-    except ValueError:
-        raise invalid("cursor", "not a cursor this API returned") from None
-    await wait_for_position(services, request)
-    async with services.pool.acquire() as conn:
-        rows = await register.list_credit_repairs(
-            conn,
-            request.user,
-            status=status.value if status else None,
-            severity=severity.value if severity else None,
-            on_time=on_time,
-            limit=limit + 1,
-            cursor=after,
-        )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Response(
-        {
-            "items": [register_body(r) for r in rows],
-            "next_cursor": register.encode_cursor(rows[-1]) if more else None,
-        }
+    fetch = partial(
+        register.list_credit_repairs,
+        actor=request.user,
+        status=status.value if status else None,
+        severity=severity.value if severity else None,
+        on_time=on_time,
+    )
+    return await list_page(
+        request,
+        services,
+        cursor=cursor,
+        decode=register.decode_cursor,
+        limit=limit,
+        fetch=fetch,
+        body=register_body,
+        encode=register.encode_cursor,
     )
 
 

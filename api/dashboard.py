@@ -9,10 +9,11 @@ from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from api.cases import check_day, roles_guard
-from api.complaints import wait_for_position
 from api.errors import invalid
 from api.export import csv_response, figures_as_rows, wants_csv
+from api.guards import roles_guard
+from api.inputs import check_day
+from api.positions import wait_for_position
 from api.services import Services
 from domain.calendar import calendar_notice_at
 from domain.service_statistics import PROVINCE

@@ -24,17 +24,18 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from api.cases import roles_guard
 from api.errors import ApiError
-from api.ledger import bundle_evidence, ledger_key, wait_for_ledger
-from api.representation import _actor, _identifies_complainant
+from api.guards import roles_guard
+from api.ledger import bundle_evidence, ledger_key
+from api.positions import wait_for_ledger
+from api.representation import actor_body, identifies_complainant
 from api.services import Services
 from domain.cases import CaseType
 from domain.public_course import course_for, public_states
 from domain.timeline import changes, fold
 from domain.values import Actor, Role
 from ledger.heads import b64
-from projections.ledger import case_events
+from ledger.view import case_events
 
 BUNDLE_ROLES = frozenset({Role.INSPECTOR})
 
@@ -68,7 +69,7 @@ def timeline_entries(
                 "version": shown.version,
                 "type": shown.type,
                 "at": shown.at.isoformat(),
-                "actor": _actor(shown.actor, hidden=False),
+                "actor": actor_body(shown.actor),
                 "changes": changes(before, after),
             }
             for shown, before, after in public_states(course, events)
@@ -84,7 +85,7 @@ def timeline_entries(
                 "version": event.originator_version,
                 "type": type(event).__name__,
                 "at": event.timestamp.isoformat(),
-                "actor": _actor(event.actor, hidden=hidden and _identifies_complainant(event)),
+                "actor": actor_body(event.actor, hidden=hidden and identifies_complainant(event)),
                 "changes": diff,
             }
         )

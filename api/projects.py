@@ -13,19 +13,16 @@ from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from api.cases import case_router, command_response, roles_guard
-from api.complaints import wait_for_position
-from api.errors import invalid
+from api.cases import case_router, command_response, in_thread
+from api.guards import roles_guard
+from api.lists import list_page
+from api.representation import actor_body
 from api.services import Services
 from domain.project import Classification, MemberKind, ProblemStatus, Project, ProjectProblem
 from domain.project_case import PROBLEM, PROJECT
 from domain.project_commands import RaiseProblem, RaiseProblemIn
 from domain.values import Actor
 from projections import project_board
-
-
-def _actor(actor: Actor) -> dict[str, Any]:
-    return {"id": actor.id, "role": actor.role.value, "org": actor.org}
 
 
 def _memberships(case: Project, kind: MemberKind) -> list[dict[str, Any]]:
@@ -60,7 +57,7 @@ def present_project(case: Project, viewer: Actor) -> dict[str, Any]:
         "officer_id": case.officer_id,
         "leader": case.leader,
         "registered_at": case.registered_at,
-        "registered_by": _actor(case.registered_by),
+        "registered_by": actor_body(case.registered_by),
         "updated_at": case.modified_on,
     }
 
@@ -74,7 +71,7 @@ def present_problem(case: ProjectProblem, viewer: Actor) -> dict[str, Any]:
         "category": case.category.value,
         "description": case.description,
         "raised_at": case.raised_at,
-        "raised_by": _actor(case.raised_by),
+        "raised_by": actor_body(case.raised_by),
         "working_days": case.working_days,
         "due_at": case.due_at,
         "due_provisional": case.due_provisional,
@@ -137,13 +134,6 @@ def problem_row_body(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _cursor(cursor: str | None) -> Any:
-    try:
-        return project_board.decode_cursor(cursor) if cursor else None
-    except ValueError:
-        raise invalid("cursor", "not a cursor this API returned") from None
-
-
 @get("/", guards=[roles_guard(PROJECT.read_roles, "list projects")])
 async def list_projects(
     request: Request[Actor, Any, Any],
@@ -155,28 +145,22 @@ async def list_projects(
     cursor: FromQuery[str | None] = None,
 ) -> Response[Any]:
     """The project board, newest first; `next_cursor` pages on."""
-    after = _cursor(cursor)
-    await wait_for_position(services, request)
-    async with services.pool.acquire() as conn:
-        rows = await project_board.list_projects(
-            conn,
-            request.user,
-            classification=classification.value if classification else None,
-            city=city,
-            has_open_problems=has_open_problems,
-            limit=limit + 1,
-            cursor=after,
-        )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows else None
-    return Response(
-        {
-            "items": [board_row_body(r) for r in rows],
-            "next_cursor": project_board.encode_cursor(last["registered_at"], last["id"])
-            if more and last
-            else None,
-        }
+    fetch = partial(
+        project_board.list_projects,
+        actor=request.user,
+        classification=classification.value if classification else None,
+        city=city,
+        has_open_problems=has_open_problems,
+    )
+    return await list_page(
+        request,
+        services,
+        cursor=cursor,
+        decode=project_board.decode_cursor,
+        limit=limit,
+        fetch=fetch,
+        body=board_row_body,
+        encode=lambda row: project_board.encode_cursor(row["registered_at"], row["id"]),
     )
 
 
@@ -217,27 +201,19 @@ async def list_project_problems(
     cursor: FromQuery[str | None] = None,
 ) -> Response[Any]:
     """Newest first, from the project_problems view; 404 unless the project is visible."""
-    after = _cursor(cursor)
-    await anyio.to_thread.run_sync(partial(services.app.read, PROJECT, case_id, request.user))
-    await wait_for_position(services, request)
-    async with services.pool.acquire() as conn:
-        rows = await project_board.list_problems(
-            conn,
-            case_id,
-            status=status.value if status else None,
-            limit=limit + 1,
-            cursor=after,
-        )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows else None
-    return Response(
-        {
-            "items": [problem_row_body(r) for r in rows],
-            "next_cursor": project_board.encode_cursor(last["raised_at"], last["id"])
-            if more and last
-            else None,
-        }
+    fetch = partial(
+        project_board.list_problems, project_id=case_id, status=status.value if status else None
+    )
+    return await list_page(
+        request,
+        services,
+        cursor=cursor,
+        decode=project_board.decode_cursor,
+        limit=limit,
+        fetch=fetch,
+        body=problem_row_body,
+        encode=lambda row: project_board.encode_cursor(row["raised_at"], row["id"]),
+        check=partial(in_thread, partial(services.app.read, PROJECT, case_id, request.user)),
     )
 
 

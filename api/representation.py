@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 import msgspec
 
@@ -14,9 +14,20 @@ from domain.reminders import Reminder
 from domain.values import Actor, Role
 
 
-def _actor(actor: Actor | ShownActor, *, hidden: bool) -> dict[str, Any]:
-    """`hidden`: the complainant's identity must not show (enterprise users, and whoever
-    lodged a confidential case, are masked). A `ShownActor` (the public course) has no id."""
+@overload
+def actor_body(actor: Actor | ShownActor, *, hidden: bool = False) -> dict[str, Any]: ...
+@overload
+def actor_body(actor: None, *, hidden: bool = False) -> None: ...
+@overload
+def actor_body(
+    actor: Actor | ShownActor | None, *, hidden: bool = False
+) -> dict[str, Any] | None: ...
+def actor_body(actor: Actor | ShownActor | None, *, hidden: bool = False) -> dict[str, Any] | None:
+    """Who acted, as every body shows it (null for nobody yet). `hidden`: the
+    complainant's identity must not show (enterprise users, and whoever lodged a
+    confidential case, are masked). A `ShownActor` (the public course) has no id."""
+    if actor is None:
+        return None
     if hidden:
         return {"id": None, "role": actor.role.value, "org": None}
     return {"id": actor.id, "role": actor.role.value, "org": actor.org}
@@ -25,7 +36,7 @@ def _actor(actor: Actor | ShownActor, *, hidden: bool) -> dict[str, Any]:
 def _reminder(reminder: Reminder) -> dict[str, Any]:
     return {
         "at": reminder.at,
-        "by": _actor(reminder.by, hidden=False),
+        "by": actor_body(reminder.by),
         "step": reminder.step,
         "due": reminder.due,
         "note": reminder.note,
@@ -49,7 +60,7 @@ def complaint_body(case: Complaint, viewer: Actor, *, hidden: bool) -> dict[str,
         "confidential": case.confidential,
         "urgent": case.urgent,
         "lodged_at": case.lodged_at,
-        "lodged_by": _actor(case.lodged_by, hidden=hidden),
+        "lodged_by": actor_body(case.lodged_by, hidden=hidden),
         "department": case.department,
         "deadlines": {
             "acceptance_due": case.acceptance_due,
@@ -85,7 +96,7 @@ def complaint_body(case: Complaint, viewer: Actor, *, hidden: bool) -> dict[str,
             "channel": case.rating_channel.value if case.rating_channel else None,
             "call_reference": case.rating_call_reference,
             "called_at": case.rating_called_at,
-            "recorded_by": _actor(case.rating_recorded_by, hidden=False),
+            "recorded_by": actor_body(case.rating_recorded_by),
         },
         "redo_count": case.redo_count,
         "supervision_count": case.supervision_count,
@@ -99,7 +110,7 @@ def complaint_body(case: Complaint, viewer: Actor, *, hidden: bool) -> dict[str,
 _IDENTIFYING = frozenset({"complainant", "recorded_for"})
 
 
-def _identifies_complainant(event: Any) -> bool:
+def identifies_complainant(event: Any) -> bool:
     return event.actor.role is Role.ENTERPRISE or event.originator_version == 1
 
 
@@ -119,7 +130,7 @@ def history_body(
                 "version": e.version,
                 "type": e.type,
                 "at": e.at,
-                "actor": _actor(e.actor, hidden=hidden and _identifies_complainant(e.event)),
+                "actor": actor_body(e.actor, hidden=hidden and identifies_complainant(e.event)),
                 "data": msgspec.to_builtins(data),
             }
         )

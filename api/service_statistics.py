@@ -15,15 +15,10 @@ from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from api.cases import (
-    case_router,
-    command_response,
-    in_thread,
-    roles_check,
-    roles_guard,
-)
-from api.complaints import wait_for_position
-from api.errors import error_response, invalid
+from api.cases import case_router, command_response, in_thread
+from api.errors import error_response
+from api.guards import roles_check, roles_guard
+from api.lists import list_page
 from api.services import Services
 from domain.errors import ConcurrentUpdate
 from domain.service_statistics import (
@@ -119,26 +114,18 @@ async def list_service_statistics(
 ) -> Response[Any]:
     """Every record as it stands, the latest reporting period first; `next_cursor`
     pages on."""
-    try:
-        after = case_facts.decode_statistics_cursor(cursor) if cursor else None
-    except ValueError:
-        raise invalid("cursor", "not a cursor this API returned") from None
-    await wait_for_position(services, request)
-    async with services.pool.acquire() as conn:
-        rows = await case_facts.list_statistics(
-            conn,
-            kind=kind.value if kind else None,
-            scope=statistics_scope,
-            limit=limit + 1,
-            cursor=after,
-        )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Response(
-        {
-            "items": [row_body(r) for r in rows],
-            "next_cursor": case_facts.encode_statistics_cursor(rows[-1]) if more else None,
-        }
+    fetch = partial(
+        case_facts.list_statistics, kind=kind.value if kind else None, scope=statistics_scope
+    )
+    return await list_page(
+        request,
+        services,
+        cursor=cursor,
+        decode=case_facts.decode_statistics_cursor,
+        limit=limit,
+        fetch=fetch,
+        body=row_body,
+        encode=case_facts.encode_statistics_cursor,
     )
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import asyncpg
 from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from api.cases import INT64_MAX, roles_guard
-from api.complaints import wait_for_position
-from api.errors import invalid
+from api.guards import roles_guard
+from api.inputs import INT64_MAX
+from api.lists import list_page
 from api.services import Services
 from domain.values import Actor, Role
-from projections.warnings import decode_cursor, encode_cursor, list_warnings
+from projections.warnings import Cursor, decode_cursor, encode_cursor, list_warnings
 
 WARNING_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR, Role.CLERK})
 
@@ -33,48 +34,50 @@ async def warnings(
     """`overdue` (red): the deadline has passed; `due_soon` (yellow): it falls by the end
     of the next working day. Escalated steps first, then oldest deadline first;
     `next_cursor` pages on."""
-    try:
-        after = decode_cursor(cursor) if cursor else None
-    except ValueError:
-        raise invalid("cursor", "not a cursor this API returned") from None
     now = services.now()
     due_soon_until = services.app.calendar.due_at(now, 1)
-    await wait_for_position(services, request)
-    async with services.pool.acquire() as conn:
-        rows = await list_warnings(
+
+    def fetch(conn: asyncpg.Connection, *, limit: int, cursor: Cursor | None) -> Any:
+        return list_warnings(
             conn,
             now=now,
             due_soon_until=due_soon_until,
             level=level,
             case_type=case_type,
             responsible=responsible,
-            limit=limit + 1,
+            limit=limit,
             offset=offset,
-            after=after,
+            after=cursor,
         )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = [
-        {
-            "case_type": r["case_type"],
-            "case_id": str(r["case_id"]),
-            "title": r["title"],
-            "step": r["step"],
-            "due_at": r["due_at"],
-            "due_provisional": r["due_provisional"],
-            "level": r["level"],
-            "responsible": {"kind": r["responsible_kind"], "id": r["responsible"]},
-            # The deadline was escalated to the supervisors (listed first); the level is
-            # how many times the step was, and `at` the last time (null when unknown).
-            "escalated": r["escalated"],
-            "escalation": {"level": r["escalation_level"], "at": r["escalated_at"]},
-        }
-        for r in rows
-    ]
-    next_cursor = encode_cursor(rows[-1]) if more else None
-    return Response(
-        {"items": items, "next_cursor": next_cursor, "as_of": now, "due_soon_until": due_soon_until}
+
+    return await list_page(
+        request,
+        services,
+        cursor=cursor,
+        decode=decode_cursor,
+        limit=limit,
+        fetch=fetch,
+        body=_warning_body,
+        encode=encode_cursor,
+        extra={"as_of": now, "due_soon_until": due_soon_until},
     )
+
+
+def _warning_body(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "case_type": r["case_type"],
+        "case_id": str(r["case_id"]),
+        "title": r["title"],
+        "step": r["step"],
+        "due_at": r["due_at"],
+        "due_provisional": r["due_provisional"],
+        "level": r["level"],
+        "responsible": {"kind": r["responsible_kind"], "id": r["responsible"]},
+        # The deadline was escalated to the supervisors (listed first); the level is
+        # how many times the step was, and `at` the last time (null when unknown).
+        "escalated": r["escalated"],
+        "escalation": {"level": r["escalation_level"], "at": r["escalated_at"]},
+    }
 
 
 router = Router(path="/api/v1/warnings", route_handlers=[warnings], tags=["warnings"])
