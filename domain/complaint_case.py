@@ -11,6 +11,7 @@ from domain.calendar import Deadline
 from domain.cases import CaseContext, CaseType, Move
 from domain.complaint import MOVE_ROLES, Complaint, StepDue
 from domain.errors import Forbidden, RuleViolated
+from domain.reminders import ESCALATE_AFTER_WORKING_DAYS
 from domain.values import Actor, Complainant, Role
 
 
@@ -201,10 +202,6 @@ def withdraw(
 
 def close(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Close) -> None:
     case.close(actor, at, note=c.note)
-
-
-# A reminded deadline escalates when still overdue this many working days later.
-ESCALATE_AFTER_WORKING_DAYS = 5
 
 
 def remind(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Remind) -> None:

@@ -9,9 +9,9 @@ from domain import credit_repair_commands as rc
 from domain import deadlines
 from domain.access import SEE_ALL
 from domain.cases import CaseContext, CaseType, Move
-from domain.complaint_case import ESCALATE_AFTER_WORKING_DAYS
 from domain.credit_repair import MOVE_ROLES, CreditRepair, Enterprise
 from domain.errors import Forbidden
+from domain.reminders import ESCALATE_AFTER_WORKING_DAYS
 from domain.values import Actor, Role
 
 

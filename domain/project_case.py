@@ -18,7 +18,6 @@ from domain import deadlines
 from domain import project_commands as cmd
 from domain.access import SEE_ALL
 from domain.cases import CaseContext, CaseType, Move
-from domain.complaint_case import ESCALATE_AFTER_WORKING_DAYS
 from domain.errors import CaseNotFound, MoveNotAllowed
 from domain.project import (
     PROBLEM_MOVE_ROLES,
@@ -28,6 +27,7 @@ from domain.project import (
     Project,
     ProjectProblem,
 )
+from domain.reminders import ESCALATE_AFTER_WORKING_DAYS
 from domain.values import Actor, Role
 
 READ_ROLES = frozenset(
