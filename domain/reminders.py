@@ -30,6 +30,10 @@ import msgspec
 from domain.errors import MoveNotAllowed, RuleViolated
 from domain.values import Actor, Role
 
+# A reminded deadline escalates when still overdue this many working days later: the
+# escalation's grace after a reminder, the same for every case type.
+ESCALATE_AFTER_WORKING_DAYS = 5
+
 # The roles that may remind (催办) by hand, besides the system's deadline watcher.
 BY_HAND = frozenset({Role.SUPERVISOR})
 NOTE_RULE = "a reminder by hand needs a note saying what is asked of whom"
