@@ -11,17 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 from uuid import UUID
 
 import msgspec
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import EventStore, MapperDeserialisationError, RecordConflictError
+from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import (
+    EventStore,
+    MapperDeserialisationError,
+    RecordConflictError,
+    Recording,
+)
 
 from domain import commands as cmd
 from domain.calendar import WorkingCalendar
-from domain.cases import CaseType
+from domain.cases import AnyCaseType, CaseContext, CaseType
 from domain.complaint import Complaint
 from domain.complaint_case import COMPLAINT
 from domain.errors import CaseNotFound, ConcurrentUpdate, Forbidden, RuleViolated, VersionConflict
@@ -34,16 +40,19 @@ from domain.values import Actor
 
 log = structlog.get_logger(__name__)
 
-CASE_TYPES: dict[str, CaseType] = {c.name: c for c in ALL_CASE_TYPES}
-_BY_AGGREGATE: dict[type, CaseType] = {c.aggregate: c for c in CASE_TYPES.values()}
+CASE_TYPES: dict[str, AnyCaseType] = {c.name: c for c in ALL_CASE_TYPES}
+_BY_AGGREGATE: dict[type[Aggregate], AnyCaseType] = {c.aggregate: c for c in CASE_TYPES.values()}
+
+# A stored event as the application reads it back (the history of a case).
+type CaseEvent = DomainEventProtocol[UUID]
 
 
-class TolerantSnapshotStore(EventStore):
+class TolerantSnapshotStore(EventStore[UUID]):
     """Snapshots are a cache. One taken before the aggregate's state changed shape (a
     field added since) no longer decodes: it is skipped, and the case is rebuilt from
     its events, which are the record; the next snapshot is taken in the new shape."""
 
-    def get(self, originator_id: Any, **kwargs: Any) -> Iterator[Any]:
+    def get(self, originator_id: UUID, **kwargs: Any) -> Iterator[CaseEvent]:
         try:
             return iter(list(super().get(originator_id, **kwargs)))
         except MapperDeserialisationError as e:
@@ -51,8 +60,8 @@ class TolerantSnapshotStore(EventStore):
             return iter(())
 
 
-class CommandResult(msgspec.Struct, frozen=True):
-    case: Any
+class CommandResult[A: Aggregate](msgspec.Struct, frozen=True):
+    case: A
     position: int
 
 
@@ -72,17 +81,19 @@ class _InMemory:
         self.calendar = app.calendar
         self.sla = app.sla
 
-    def load(self, case_id: UUID) -> Any:
+    def load(self, case_id: UUID) -> Aggregate:
         raise _NeedsStore(case_id)
 
 
-class Oversight(Application):
+class Oversight(Application[UUID]):
     name = "oversight"
     env: ClassVar[dict[str, str]] = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "APPLICATION_RECORDER_TOPIC": "domain.store:OversightRecorder",
     }
-    snapshotting_intervals: ClassVar[dict[type, int]] = {c: 50 for c in _BY_AGGREGATE}
+    snapshotting_intervals: ClassVar[dict[type[MutableOrImmutableAggregate[Any]], int]] = {
+        c: 50 for c in _BY_AGGREGATE
+    }
 
     def __init__(
         self,
@@ -99,7 +110,7 @@ class Oversight(Application):
     def construct_mapper(self) -> MsgspecMapper:
         return MsgspecMapper()
 
-    def construct_snapshot_store(self) -> EventStore:
+    def construct_snapshot_store(self) -> EventStore[UUID]:
         return TolerantSnapshotStore(
             mapper=self.mapper, recorder=self.factory.aggregate_recorder(purpose="snapshots")
         )
@@ -110,7 +121,7 @@ class Oversight(Application):
         assert isinstance(self.recorder, OversightRecorder | InMemoryRecorder)
         return self.recorder
 
-    def save(self, *objs: Any, **kwargs: Any) -> Any:
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         # Index each event's time in the same transaction (see domain/store.py).
         event_times = [
             (e.originator_id, e.originator_version, e.timestamp)
@@ -119,37 +130,38 @@ class Oversight(Application):
         ]
         return super().save(*objs, event_times=event_times, **kwargs)
 
-    def load(self, case_id: UUID) -> Any:
+    def load(self, case_id: UUID) -> Aggregate:
         """Any aggregate by id, for decisions that look at another case (no visibility
         check: that is the caller's business)."""
         try:
-            return self.repository.get(case_id)
+            case: Aggregate = self.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFound(f"no case {case_id}") from None
+        return case
 
     # --- commands ------------------------------------------------------------------
 
-    def create(
-        self, case_type: CaseType, actor: Actor, at: datetime, command: cmd.Command
-    ) -> CommandResult:
+    def create[A: Aggregate, C: cmd.Command](
+        self, case_type: CaseType[A, C], actor: Actor, at: datetime, command: C
+    ) -> CommandResult[A]:
         return self._save(self._decide_create(self, case_type, actor, at, command))
 
     @staticmethod
-    def _decide_create(
-        context: Any, case_type: CaseType, actor: Actor, at: datetime, command: cmd.Command
-    ) -> Any:
+    def _decide_create[A: Aggregate, C: cmd.Command](
+        context: CaseContext, case_type: CaseType[A, C], actor: Actor, at: datetime, command: C
+    ) -> A:
         """The new case, decided (its events pending), or Forbidden for the role."""
         if actor.role not in case_type.create_roles:
             raise Forbidden(f"role {actor.role} may not create a {case_type.name}")
         return case_type.create(context, actor, at, command)
 
-    def create_in_memory(
+    def create_in_memory[A: Aggregate, C: cmd.Command](
         self,
-        case_type: CaseType,
+        case_type: CaseType[A, C],
         actor: Actor,
         at: datetime,
-        command: cmd.Command,
-        done: Callable[[CommandResult | None, BaseException | None], None],
+        command: C,
+        done: Callable[[CommandResult[A] | None, BaseException | None], None],
     ) -> bool:
         """`create` without blocking, for an event loop. Decides at once (raising what
         `create` raises), queues the case to the group committer and returns True; the
@@ -169,14 +181,41 @@ class Oversight(Application):
         except _NeedsStore:
             return False
 
-        def deliver(position: int | None, error: BaseException | None) -> None:
-            if error is None:
-                done(CommandResult(case=case, position=position), None)  # type: ignore[arg-type]
+        def deliver(outcome: int | BaseException) -> None:
+            if isinstance(outcome, RecordConflictError):
+                done(None, _conflict())
+            elif isinstance(outcome, BaseException):
+                done(None, outcome)
             else:
-                done(None, _conflict() if isinstance(error, RecordConflictError) else error)
+                done(CommandResult(case=case, position=outcome), None)
 
         committer.submit(case, deliver)
         return True
+
+    @overload
+    def move(
+        self,
+        case_id: UUID,
+        move: str,
+        actor: Actor,
+        at: datetime,
+        command: cmd.Command,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult[Complaint]: ...
+
+    @overload
+    def move[A: Aggregate](
+        self,
+        case_id: UUID,
+        move: str,
+        actor: Actor,
+        at: datetime,
+        command: cmd.Command,
+        *,
+        expected_version: int | None = None,
+        case_type: CaseType[A, Any],
+    ) -> CommandResult[A]: ...
 
     def move(
         self,
@@ -187,9 +226,12 @@ class Oversight(Application):
         command: cmd.Command,
         *,
         expected_version: int | None = None,
-        case_type: CaseType = COMPLAINT,
-    ) -> CommandResult:
-        """Make one of the case type's moves on a case."""
+        case_type: AnyCaseType = COMPLAINT,
+    ) -> CommandResult[Any]:
+        """Make one of the case type's moves on a case (a complaint unless `case_type`
+        says otherwise). The move is found by its name, so its body is only known to be a
+        command: the case type's table pairs each name with the body its decision takes,
+        and the API decodes that body."""
         spec = case_type.move(move)
         if actor.role not in spec.roles:
             raise Forbidden(f"role {actor.role} may not {move} a {case_type.name}")
@@ -203,20 +245,20 @@ class Oversight(Application):
 
     def lodge_complaint(
         self, actor: Actor, at: datetime, command: cmd.LodgeComplaint
-    ) -> CommandResult:
+    ) -> CommandResult[Complaint]:
         return self.create(COMPLAINT, actor, at, command)
 
     # --- reads ---------------------------------------------------------------------
 
-    def read(
+    def read[A: Aggregate](
         self,
-        case_type: CaseType,
+        case_type: CaseType[A, Any],
         case_id: UUID,
         actor: Actor,
         *,
         version: int | None = None,
         as_of: datetime | None = None,
-    ) -> Any:
+    ) -> A:
         """The case now, at a version, or as it stood at an instant (404 when it did not
         exist yet or the actor may not see it)."""
         case = self._load_visible(case_type, case_id, actor)
@@ -228,7 +270,8 @@ class Oversight(Application):
             return case
         if not 1 <= version <= case.version:
             raise CaseNotFound(f"case {case_id} has no version {version}")
-        return self.repository.get(case_id, version=version)
+        past: A = self.repository.get(case_id, version=version)
+        return past
 
     def complaint(
         self,
@@ -240,17 +283,19 @@ class Oversight(Application):
     ) -> Complaint:
         return self.read(COMPLAINT, case_id, actor, version=version, as_of=as_of)
 
-    def history(
-        self, case_type: CaseType, case_id: UUID, actor: Actor
-    ) -> tuple[Any, Sequence[Any]]:
+    def history[A: Aggregate](
+        self, case_type: CaseType[A, Any], case_id: UUID, actor: Actor
+    ) -> tuple[A, Sequence[CaseEvent]]:
         """The case now and every one of its events, in order."""
         case = self._load_visible(case_type, case_id, actor)
         events = list(self.events.get(case_id, lte=case.version))
         return case, events
 
-    def _load_visible(self, case_type: CaseType, case_id: UUID, actor: Actor) -> Any:
+    def _load_visible[A: Aggregate](
+        self, case_type: CaseType[A, Any], case_id: UUID, actor: Actor
+    ) -> A:
         try:
-            case = self.repository.get(case_id)
+            case: Aggregate = self.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFound(f"no {case_type.name} {case_id}") from None
         if not isinstance(case, case_type.aggregate) or not case_type.can_see(self, actor, case):
@@ -268,7 +313,7 @@ class Oversight(Application):
             self._committer = None
         super().close()
 
-    def _save(self, case: Any) -> CommandResult:
+    def _save[A: Aggregate](self, case: A) -> CommandResult[A]:
         try:
             if self._committer is not None:
                 position = self._committer.commit(case)

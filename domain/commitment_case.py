@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 from domain import commitment_commands as cmd
 from domain import deadlines
 from domain.access import SEE_ALL
 from domain.calendar import Deadline, DueBasis, WorkingCalendar
-from domain.cases import CaseContext, CaseType, Move
+from domain.cases import CaseContext, CaseType, Decide, Move, declare_move
+from domain.commands import Command
 from domain.commitment import MOVE_ROLES, Commitment, Enterprise, Status
 from domain.errors import Forbidden, RuleViolated
 from domain.values import Actor, Role
@@ -144,15 +146,22 @@ def recompute_deadlines(
     case.recompute_deadlines(actor, at, deadlines.changes(ctx.calendar, found, at, case.status))
 
 
-_DECISIONS = {
-    "grant": (grant, "Grant the approval at once (承诺即开工)"),
-    "supply": (supply, "Record materials supplied; the last one fulfils the commitment"),
-    "epidemic-ended": (epidemic_ended, "Record the end of the epidemic response: sets the due"),
-    "mark-overdue": (mark_overdue, "Mark overdue (the deadline watcher only; 403 to every token)"),
-    "breach": (breach, "Record a breach (失信): goes on the credit record"),
-    "exempt": (exempt, "Exempt: the epidemic prevented it, not recorded as dishonesty"),
-    "revoke": (revoke, "Revoke the approval after a check found it non-compliant"),
+_SUMMARIES = {
+    "grant": "Grant the approval at once (承诺即开工)",
+    "supply": "Record materials supplied; the last one fulfils the commitment",
+    "epidemic-ended": "Record the end of the epidemic response: sets the due",
+    "mark-overdue": "Mark overdue (the deadline watcher only; 403 to every token)",
+    "breach": "Record a breach (失信): goes on the credit record",
+    "exempt": "Exempt: the epidemic prevented it, not recorded as dishonesty",
+    "revoke": "Revoke the approval after a check found it non-compliant",
 }
+
+
+def _move[C: Command](
+    name: str, body: type[C], decide: Decide[Commitment, C]
+) -> tuple[str, Move[Commitment, Any]]:
+    return name, declare_move(body, MOVE_ROLES[name], decide, _SUMMARIES[name])
+
 
 COMMITMENT = CaseType(
     name="commitment",
@@ -161,23 +170,19 @@ COMMITMENT = CaseType(
     create_body=cmd.Commit,
     create_roles=MOVE_ROLES["commit"],
     create=commit,
-    moves={
-        **{
-            name: Move(
-                body=cmd.COMMITMENT_MOVES[name],
-                roles=MOVE_ROLES[name],
-                decide=decide,
-                summary=summary,
-            )
-            for name, (decide, summary) in _DECISIONS.items()
-        },
-        deadlines.MOVE: Move(
-            body=deadlines.RecomputeDeadlines,
-            roles=deadlines.ROLES,
-            decide=recompute_deadlines,
-            summary=deadlines.SUMMARY,
-        ),
-    },
+    # Each move's URL name, its body (the same as cmd.COMMITMENT_MOVES) and its decision.
+    moves=dict(
+        [
+            _move("grant", cmd.Grant, grant),
+            _move("supply", cmd.Supply, supply),
+            _move("epidemic-ended", cmd.EpidemicEnded, epidemic_ended),
+            _move("mark-overdue", cmd.MarkOverdue, mark_overdue),
+            _move("breach", cmd.Breach, breach),
+            _move("exempt", cmd.Exempt, exempt),
+            _move("revoke", cmd.Revoke, revoke),
+            (deadlines.MOVE, deadlines.recompute_move(recompute_deadlines)),
+        ]
+    ),
     can_see=can_see,
     read_roles=frozenset({Role.ENTERPRISE, Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR}),
 )

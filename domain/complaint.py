@@ -564,6 +564,7 @@ class Complaint(Aggregate):
         self._require("remind")
         step = self.current_step
         assert step is not None  # every open status waits on a step
+        due: datetime | None  # by hand: the step's due, if it has one
         if actor.role is Role.SYSTEM:
             if step not in SYSTEM_REMINDED:
                 raise MoveNotAllowed("remind", self.status, NO_RATING_REMINDER)

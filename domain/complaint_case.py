@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from domain import commands as cmd
 from domain import deadlines
 from domain.access import SEE_ALL
 from domain.calendar import Deadline
-from domain.cases import CaseContext, CaseType, Move
+from domain.cases import CaseContext, CaseType, Decide, Move, declare_move
 from domain.complaint import MOVE_ROLES, Complaint, StepDue
 from domain.errors import Forbidden, RuleViolated
 from domain.reminders import ESCALATE_AFTER_WORKING_DAYS
@@ -231,25 +232,6 @@ def recompute_deadlines(
     )
 
 
-_DECISIONS = {
-    "accept": accept,
-    "reject": reject,
-    "transfer": transfer,
-    "send-back": send_back,
-    "request-extension": request_extension,
-    "decide-extension": decide_extension,
-    "reply": reply,
-    "review": review,
-    "rate": rate,
-    "supervise": supervise,
-    "withdraw": withdraw,
-    "close": close,
-    "record-rating": record_rating,
-    "remind": remind,
-    "escalate": escalate,
-    "close-unrated": close_unrated,
-}
-
 _SUMMARIES = {
     "record-rating": "Record the rating an enterprise gave by phone (a clerk, naming the call)",
     "remind": "Remind (催办): a supervisor by hand, with a note; the deadline watcher when a "
@@ -259,6 +241,13 @@ _SUMMARIES = {
     "only (403 for tokens)",
 }
 
+
+def _move[C: cmd.Command](
+    name: str, body: type[C], decide: Decide[Complaint, C]
+) -> tuple[str, Move[Complaint, Any]]:
+    return name, declare_move(body, MOVE_ROLES[name], decide, _SUMMARIES.get(name, ""))
+
+
 COMPLAINT = CaseType(
     name="complaint",
     plural="complaints",
@@ -266,23 +255,28 @@ COMPLAINT = CaseType(
     create_body=cmd.LodgeComplaint,
     create_roles=MOVE_ROLES["lodge"],
     create=lodge,
-    moves={
-        **{
-            name: Move(
-                body=cmd.COMPLAINT_MOVES[name],
-                roles=MOVE_ROLES[name],
-                decide=decide,
-                summary=_SUMMARIES.get(name, ""),
-            )
-            for name, decide in _DECISIONS.items()
-        },
-        deadlines.MOVE: Move(
-            body=deadlines.RecomputeDeadlines,
-            roles=deadlines.ROLES,
-            decide=recompute_deadlines,
-            summary=deadlines.SUMMARY,
-        ),
-    },
+    # Each move's URL name, its body (the same as cmd.COMPLAINT_MOVES) and its decision.
+    moves=dict(
+        [
+            _move("accept", cmd.Accept, accept),
+            _move("reject", cmd.Reject, reject),
+            _move("transfer", cmd.Transfer, transfer),
+            _move("send-back", cmd.SendBack, send_back),
+            _move("request-extension", cmd.RequestExtension, request_extension),
+            _move("decide-extension", cmd.DecideExtension, decide_extension),
+            _move("reply", cmd.Reply, reply),
+            _move("review", cmd.Review, review),
+            _move("rate", cmd.Rate, rate),
+            _move("supervise", cmd.Supervise, supervise),
+            _move("withdraw", cmd.Withdraw, withdraw),
+            _move("close", cmd.Close, close),
+            _move("record-rating", cmd.RecordRating, record_rating),
+            _move("remind", cmd.Remind, remind),
+            _move("escalate", cmd.Escalate, escalate),
+            _move("close-unrated", cmd.CloseUnrated, close_unrated),
+            (deadlines.MOVE, deadlines.recompute_move(recompute_deadlines)),
+        ]
+    ),
     can_see=can_see,
     hides_identity=hides_identity,
 )

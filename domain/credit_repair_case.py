@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from domain import commands as cmd
 from domain import credit_repair_commands as rc
 from domain import deadlines
 from domain.access import SEE_ALL
-from domain.cases import CaseContext, CaseType, Move
+from domain.cases import CaseContext, CaseType, Decide, Move, declare_move
 from domain.credit_repair import MOVE_ROLES, CreditRepair, Enterprise
 from domain.errors import Forbidden
 from domain.reminders import ESCALATE_AFTER_WORKING_DAYS
@@ -88,16 +89,6 @@ def escalate(
     case.escalate(actor, at)
 
 
-_DECISIONS = {
-    "initial-review": initial_review,
-    "re-review": re_review,
-    "submit": submit,
-    "record-outcome": record_outcome,
-    "withdraw": withdraw,
-    "remind": remind,
-    "escalate": escalate,
-}
-
 _SUMMARIES = {
     "initial-review": "Initial review (初审) of a credit repair: pass, or refuse with a reason",
     "re-review": "Re-review (复审) of a credit repair, by another supervisor",
@@ -122,6 +113,12 @@ def recompute_deadlines(
     )
 
 
+def _move[C: cmd.Command](
+    name: str, body: type[C], decide: Decide[CreditRepair, C]
+) -> tuple[str, Move[CreditRepair, Any]]:
+    return name, declare_move(body, MOVE_ROLES[name], decide, _SUMMARIES[name])
+
+
 CREDIT_REPAIR = CaseType(
     name="credit_repair",
     plural="credit-repairs",
@@ -129,23 +126,19 @@ CREDIT_REPAIR = CaseType(
     create_body=rc.ApplyForRepair,
     create_roles=MOVE_ROLES["apply"],
     create=apply,
-    moves={
-        **{
-            name: Move(
-                body=rc.CREDIT_REPAIR_MOVES[name],
-                roles=MOVE_ROLES[name],
-                decide=decide,
-                summary=_SUMMARIES[name],
-            )
-            for name, decide in _DECISIONS.items()
-        },
-        deadlines.MOVE: Move(
-            body=deadlines.RecomputeDeadlines,
-            roles=deadlines.ROLES,
-            decide=recompute_deadlines,
-            summary=deadlines.SUMMARY,
-        ),
-    },
+    # Each move's URL name, its body (the same as rc.CREDIT_REPAIR_MOVES) and its decision.
+    moves=dict(
+        [
+            _move("initial-review", rc.RepairReview, initial_review),
+            _move("re-review", rc.RepairReview, re_review),
+            _move("submit", rc.SubmitToCentre, submit),
+            _move("record-outcome", rc.RecordOutcome, record_outcome),
+            _move("withdraw", cmd.Withdraw, withdraw),
+            _move("remind", cmd.Remind, remind),
+            _move("escalate", cmd.Escalate, escalate),
+            (deadlines.MOVE, deadlines.recompute_move(recompute_deadlines)),
+        ]
+    ),
     can_see=can_see,
     # Departments have no part in credit repair: 403 on every read, like administrators.
     read_roles=frozenset({Role.ENTERPRISE, Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR}),

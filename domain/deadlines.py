@@ -16,9 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
+
+from eventsourcing.domain import Aggregate
 
 from domain.calendar import Deadline, DueBasis, WorkingCalendar
+from domain.cases import Decide, Move, declare_move
 from domain.commands import Command
 from domain.errors import MoveNotAllowed
 from domain.values import Role
@@ -31,6 +34,7 @@ __all__ = [
     "Recompute",
     "RecomputeDeadlines",
     "changes",
+    "recompute_move",
 ]
 
 MOVE: Final[str] = "recompute-deadlines"
@@ -46,6 +50,11 @@ NOTHING_TO_RECOMPUTE: Final[str] = (
 
 class RecomputeDeadlines(Command):
     """The body of the system's recompute move: nothing (the calendar says it all)."""
+
+
+def recompute_move[A: Aggregate](decide: Decide[A, RecomputeDeadlines]) -> Move[A, Any]:
+    """The recompute move of a case type whose decision is `decide`."""
+    return declare_move(RecomputeDeadlines, ROLES, decide, SUMMARY)
 
 
 class OpenDeadline(NamedTuple):

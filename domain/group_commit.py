@@ -19,40 +19,41 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import RecordConflictError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import RecordConflictError, Recording
 
-Save = Callable[..., Sequence[Any]]  # app.save(*aggregates) -> recordings
+Save = Callable[..., Sequence[Recording[UUID]]]  # app.save(*aggregates) -> recordings
 # Told the outcome of one aggregate's save, in the committer thread: the notification id
 # of its last event, or the exception (RecordConflictError if it lost a race).
-Deliver = Callable[[int | None, BaseException | None], None]
+Deliver = Callable[[int | BaseException], None]
 
 
 class GroupCommitter:
     def __init__(self, save: Save, *, max_batch: int = 256) -> None:
         self._save = save
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[Any, Deliver] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Aggregate, Deliver] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
         self._thread.start()
 
-    def commit(self, aggregate: Any) -> int:
+    def commit(self, aggregate: Aggregate) -> int:
         """Store the aggregate's pending events with others'; returns the notification id
         of its last event. Raises RecordConflictError if it lost a race."""
         future: Future[int] = Future()
 
-        def deliver(position: int | None, error: BaseException | None) -> None:
-            if error is None:
-                future.set_result(position)  # type: ignore[arg-type]
+        def deliver(outcome: int | BaseException) -> None:
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
             else:
-                future.set_exception(error)
+                future.set_result(outcome)
 
         self._queue.put((aggregate, deliver))
         return future.result()
 
-    def submit(self, aggregate: Any, deliver: Deliver) -> None:
-        """Queue the aggregate's pending events; `deliver(position, error)` is called in
+    def submit(self, aggregate: Aggregate, deliver: Deliver) -> None:
+        """Queue the aggregate's pending events; `deliver(position or error)` is called in
         the committer thread once they are stored or have failed. Must not raise."""
         self._queue.put((aggregate, deliver))
 
@@ -77,11 +78,12 @@ class GroupCommitter:
                 batch.append(more)
             self._store(batch)
 
-    def _store(self, batch: list[tuple[Any, Deliver]]) -> None:
+    def _store(self, batch: list[tuple[Aggregate, Deliver]]) -> None:
         # Aggregates must be distinct objects with distinct ids within one save; two
         # commands on the same case go to separate saves (the second then conflicts).
-        seen: set[Any] = set()
-        first, rest = [], []
+        seen: set[UUID] = set()
+        first: list[tuple[Aggregate, Deliver]] = []
+        rest: list[tuple[Aggregate, Deliver]] = []
         for entry in batch:
             (rest if entry[0].id in seen else first).append(entry)
             seen.add(entry[0].id)
@@ -89,13 +91,13 @@ class GroupCommitter:
         if rest:
             self._store(rest)
 
-    def _save_group(self, group: list[tuple[Any, Deliver]]) -> None:
+    def _save_group(self, group: list[tuple[Aggregate, Deliver]]) -> None:
         pending = [list(aggregate.pending_events) for aggregate, _ in group]
         try:
             recordings = self._save(*(aggregate for aggregate, _ in group))
         except RecordConflictError as e:
             if len(group) == 1:
-                group[0][1](None, e)
+                group[0][1](e)
                 return
             # Nothing was stored. save() took the events off the aggregates: give them
             # back, then split the group to isolate the command that lost its race.
@@ -107,9 +109,9 @@ class GroupCommitter:
             return
         except BaseException as e:
             for _, deliver in group:  # every waiter must hear of it
-                deliver(None, e)
+                deliver(e)
             return
         end = 0
         for (_, deliver), events in zip(group, pending, strict=True):
             end += len(events)
-            deliver(recordings[end - 1].notification.id, None)
+            deliver(recordings[end - 1].notification.id)

@@ -246,7 +246,8 @@ class Project(Aggregate):
     # --- who serves the project ------------------------------------------------------
 
     def memberships(self, kind: MemberKind) -> list[Membership]:
-        return getattr(self, MEMBER_ATTRIBUTE[kind])
+        memberships: list[Membership] = getattr(self, MEMBER_ATTRIBUTE[kind])
+        return memberships
 
     def current(self, kind: MemberKind) -> list[str]:
         """The members serving now, in the order they joined."""
@@ -663,6 +664,7 @@ class ProjectProblem(Aggregate):
         note, at any time while it is open (domain/reminders.py says when it stands as
         the deadline's reminder)."""
         self._require("remind")
+        due: datetime | None  # by hand: the due, if any, of a problem waiting on none
         if actor.role is Role.SYSTEM:
             step, due = self._overdue_step("remind", at)
             reminders.check_remind("remind", self.status, key=due, reminded=self.reminded_due)

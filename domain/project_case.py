@@ -12,12 +12,14 @@ Departments see neither.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from domain import deadlines
 from domain import project_commands as cmd
 from domain.access import SEE_ALL
-from domain.cases import CaseContext, CaseType, Move
+from domain.cases import CaseContext, CaseType, Decide, Move, declare_move, load_as
+from domain.commands import Command, Remind
 from domain.errors import CaseNotFound, MoveNotAllowed
 from domain.project import (
     PROBLEM_MOVE_ROLES,
@@ -119,18 +121,11 @@ def leave_leader(
     case.leave_leader(actor, at, leader=c.leader, note=c.note)
 
 
-_PROJECT_DECISIONS = {
-    "classify": classify,
-    "assign-task-force": assign_task_force,
-    "assign-officer": assign_officer,
-    "assign-leader": assign_leader,
-    "join-task-force": join_task_force,
-    "leave-task-force": leave_task_force,
-    "join-officer": join_officer,
-    "leave-officer": leave_officer,
-    "join-leader": join_leader,
-    "leave-leader": leave_leader,
-}
+def _project_move[C: Command](
+    name: str, body: type[C], decide: Decide[Project, C]
+) -> tuple[str, Move[Project, Any]]:
+    return name, declare_move(body, PROJECT_MOVE_ROLES[name], decide)
+
 
 PROJECT = CaseType(
     name="project",
@@ -139,10 +134,21 @@ PROJECT = CaseType(
     create_body=cmd.RegisterProject,
     create_roles=PROJECT_MOVE_ROLES["register"],
     create=register,
-    moves={
-        name: Move(body=cmd.PROJECT_MOVES[name], roles=PROJECT_MOVE_ROLES[name], decide=decide)
-        for name, decide in _PROJECT_DECISIONS.items()
-    },
+    # Each move's URL name, its body (the same as cmd.PROJECT_MOVES) and its decision.
+    moves=dict(
+        [
+            _project_move("classify", cmd.Classify, classify),
+            _project_move("assign-task-force", cmd.AssignTaskForce, assign_task_force),
+            _project_move("assign-officer", cmd.AssignOfficer, assign_officer),
+            _project_move("assign-leader", cmd.AssignLeader, assign_leader),
+            _project_move("join-task-force", cmd.JoinTaskForce, join_task_force),
+            _project_move("leave-task-force", cmd.LeaveTaskForce, leave_task_force),
+            _project_move("join-officer", cmd.JoinOfficer, join_officer),
+            _project_move("leave-officer", cmd.LeaveOfficer, leave_officer),
+            _project_move("join-leader", cmd.JoinLeader, join_leader),
+            _project_move("leave-leader", cmd.LeaveLeader, leave_leader),
+        ]
+    ),
     can_see=can_see_project,
     read_roles=READ_ROLES,
 )
@@ -206,7 +212,7 @@ def escalate(
     ctx: CaseContext, case: ProjectProblem, actor: Actor, at: datetime, c: cmd.Escalate
 ) -> None:
     """To the contact leader named, or to the one that joined the project last."""
-    project = ctx.load(case.project_id)
+    project = load_as(ctx, Project, case.project_id)
     if c.leader is not None and c.leader not in project.current(MemberKind.LEADER):
         raise MoveNotAllowed(
             "escalate", case.status, f"{c.leader} is not a contact leader of the project"
@@ -241,9 +247,7 @@ def reopen(
     )
 
 
-def remind(
-    ctx: CaseContext, case: ProjectProblem, actor: Actor, at: datetime, c: cmd.Remind
-) -> None:
+def remind(ctx: CaseContext, case: ProjectProblem, actor: Actor, at: datetime, c: Remind) -> None:
     case.remind(
         actor,
         at,
@@ -270,15 +274,11 @@ def recompute_deadlines(
     )
 
 
-_PROBLEM_DECISIONS = {
-    "note": note,
-    "escalate": escalate,
-    "resolve": resolve,
-    "declare-unresolvable": declare_unresolvable,
-    "reopen": reopen,
-    "remind": remind,
-    "escalate-deadline": escalate_deadline,
-}
+def _problem_move[C: Command](
+    name: str, body: type[C], decide: Decide[ProjectProblem, C]
+) -> tuple[str, Move[ProjectProblem, Any]]:
+    return name, declare_move(body, PROBLEM_MOVE_ROLES[name], decide)
+
 
 PROBLEM = CaseType(
     name="problem",
@@ -287,18 +287,19 @@ PROBLEM = CaseType(
     create_body=cmd.RaiseProblem,
     create_roles=PROBLEM_MOVE_ROLES["raise"],
     create=raise_problem,
-    moves={
-        **{
-            name: Move(body=cmd.PROBLEM_MOVES[name], roles=PROBLEM_MOVE_ROLES[name], decide=decide)
-            for name, decide in _PROBLEM_DECISIONS.items()
-        },
-        deadlines.MOVE: Move(
-            body=deadlines.RecomputeDeadlines,
-            roles=deadlines.ROLES,
-            decide=recompute_deadlines,
-            summary=deadlines.SUMMARY,
-        ),
-    },
+    # Each move's URL name, its body (the same as cmd.PROBLEM_MOVES) and its decision.
+    moves=dict(
+        [
+            _problem_move("note", cmd.Note, note),
+            _problem_move("escalate", cmd.Escalate, escalate),
+            _problem_move("resolve", cmd.Resolve, resolve),
+            _problem_move("declare-unresolvable", cmd.DeclareUnresolvable, declare_unresolvable),
+            _problem_move("reopen", cmd.Reopen, reopen),
+            _problem_move("remind", Remind, remind),
+            _problem_move("escalate-deadline", cmd.EscalateDeadline, escalate_deadline),
+            (deadlines.MOVE, deadlines.recompute_move(recompute_deadlines)),
+        ]
+    ),
     can_see=can_see_problem,
     read_roles=READ_ROLES,
 )

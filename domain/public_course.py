@@ -158,7 +158,7 @@ def _public_event(course: PublicCourse, events: Sequence[Any], index: int) -> Co
 
 def public_version(course: PublicCourse, events: Sequence[Any], version: int) -> int:
     """The last public version at or below `version` (the creation is always public)."""
-    shown = [
+    shown: list[int] = [
         e.originator_version
         for i, e in enumerate(events)
         if e.originator_version <= version and course.is_public(events, i)

@@ -23,7 +23,7 @@ from uuid import UUID, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from domain.cases import CaseContext, CaseType, Move
+from domain.cases import CaseContext, CaseType, declare_move
 from domain.commands import Code, Command, Reason
 from domain.errors import CaseNotFound, MoveNotAllowed, RuleViolated
 from domain.values import Actor, Role
@@ -260,7 +260,7 @@ SERVICE_STATISTICS = CaseType(
     create_body=RecordServiceStatistics,
     create_roles=RECORDERS,
     create=record,
-    moves={"correct": Move(body=CorrectServiceStatistics, roles=RECORDERS, decide=correct)},
+    moves={"correct": declare_move(CorrectServiceStatistics, RECORDERS, correct)},
     can_see=lambda ctx, actor, stats: (
         actor.role in {Role.SUPERVISOR, Role.ADMIN, Role.INSPECTOR, Role.CLERK, Role.SYSTEM}
     ),
