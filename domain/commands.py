@@ -105,10 +105,12 @@ class Command(Body, kw_only=True):
     """Base of every command body."""
 
 
-class ComplainantIn(Body):
+# An enterprise as every body names it (the complainant, a commitment's or a credit
+# repair's enterprise, a project's investor): its name and its unified social credit
+# code, checked. Each body's own subclass keeps its name in the OpenAPI document.
+class OrganisationIn(Body):
     name: ShortText
     credit_code: Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
-    phone: Phone | None = None
 
     def check(self) -> None:
         try:
@@ -116,6 +118,10 @@ class ComplainantIn(Body):
         except InvalidCreditCode as e:
             # msgspec reports this with the field's path ($.complainant.credit_code)
             raise ValueError(f"credit_code: {e}") from None
+
+
+class ComplainantIn(OrganisationIn):
+    phone: Phone | None = None
 
 
 class LodgeComplaint(Command):

@@ -13,8 +13,15 @@ from typing import Annotated
 
 import msgspec
 
-from domain.commands import Body, Command, LongText, Reason, ShortText, WorkingDays
-from domain.credit_code import InvalidCreditCode, validate_credit_code
+from domain.commands import (
+    Body,
+    Command,
+    LongText,
+    OrganisationIn,
+    Reason,
+    ShortText,
+    WorkingDays,
+)
 
 MaterialNames = Annotated[list[ShortText], msgspec.Meta(min_length=1, max_length=50)]
 
@@ -25,15 +32,8 @@ def _check_unique(materials: list[str]) -> None:
         raise ValueError(f"materials: each material may be named once (repeated: {repeated})")
 
 
-class EnterpriseIn(Body):
-    name: ShortText
-    credit_code: Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
-
-    def check(self) -> None:
-        try:
-            validate_credit_code(self.credit_code)
-        except InvalidCreditCode as e:
-            raise ValueError(f"credit_code: {e}") from None
+class EnterpriseIn(OrganisationIn):
+    pass
 
 
 class DueIn(Body):

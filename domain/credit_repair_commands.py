@@ -3,25 +3,21 @@ edge with msgspec (see domain/commands.py for the shared text types)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import msgspec
-
-from domain.commands import Body, Command, Escalate, LongText, Reason, Remind, ShortText, Withdraw
-from domain.credit_code import InvalidCreditCode, validate_credit_code
+from domain.commands import (
+    Command,
+    Escalate,
+    LongText,
+    OrganisationIn,
+    Reason,
+    Remind,
+    ShortText,
+    Withdraw,
+)
 from domain.credit_repair import Severity
 
 
-class EnterpriseIn(Body):
-    name: ShortText
-    credit_code: Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
-
-    def check(self) -> None:
-        try:
-            validate_credit_code(self.credit_code)
-        except InvalidCreditCode as e:
-            # as in ComplainantIn: reported with the field's path ($.enterprise.credit_code)
-            raise ValueError(f"credit_code: {e}") from None
+class EnterpriseIn(OrganisationIn):
+    pass
 
 
 class ApplyForRepair(Command):

@@ -8,13 +8,17 @@ from `check()` (see `Body` in domain/commands.py) with the field's name first, s
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
 from uuid import UUID
 
-import msgspec
-
-from domain.commands import Body, Command, LongText, Reason, Remind, ShortText, WorkingDays
-from domain.credit_code import InvalidCreditCode, validate_credit_code
+from domain.commands import (
+    Command,
+    LongText,
+    OrganisationIn,
+    Reason,
+    Remind,
+    ShortText,
+    WorkingDays,
+)
 from domain.project import Classification, CoordinationRole, ProblemCategory
 
 # 10^15 yuan is far above any project; the bound keeps Decimal arithmetic exact.
@@ -22,16 +26,8 @@ MAX_INVESTMENT_CNY = Decimal(10) ** 15
 FEN = Decimal("0.01")
 
 
-class InvestorIn(Body):
-    name: ShortText
-    credit_code: Annotated[str, msgspec.Meta(min_length=18, max_length=18)]
-
-    def check(self) -> None:
-        try:
-            validate_credit_code(self.credit_code)
-        except InvalidCreditCode as e:
-            # msgspec reports this with the field's path ($.investor.credit_code)
-            raise ValueError(f"credit_code: {e}") from None
+class InvestorIn(OrganisationIn):
+    pass
 
 
 def investment_in_yuan(amount: Decimal) -> Decimal:
