@@ -1,15 +1,18 @@
-"""The Litestar application factory."""
+"""The Litestar application factory.
+
+The API does not build what it runs on: the composition root (oversight/runtime.py)
+hands `create_app` the API's configuration, the JWT secret, the views /readyz reports
+on and `serve`, which opens the application, the pools and the background tasks for
+the app's lifespan and closes them after it.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-import anyio.to_thread
 import structlog
 from litestar import Litestar, Request, get
 from litestar.datastructures import State
@@ -22,6 +25,7 @@ from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
 from api.auth import PUBLIC_PATHS, JWTAuthMiddleware, optional_actor
+from api.config import ApiConfig
 from api.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, error_response
 from api.export import csv_lists_middleware
 from api.idempotency import IdempotencyMiddleware, ensure_idempotency_table
@@ -29,17 +33,17 @@ from api.middleware import log_unrouted, request_logging_middleware
 from api.ratelimit import RateLimitMiddleware, close_rate_limiter, open_rate_limiter
 from api.routers import ROUTERS
 from api.security_headers import HtmlCspMiddleware, security_headers
-from api.services import Services, system_clock
+from api.services import Services
 from domain.calendar import calendar_notice_at
 from domain.values import Role
-from oversight.bootstrap import BACKGROUND_CONNECTIONS, build_application, start_background_tasks
-from oversight.database import BACKGROUND_STATEMENT_TIMEOUT, create_pool, wait_for_database
-from oversight.settings import Settings
-from projections import PROJECTIONS
-from projections.runner import ensure_schema, max_position
+from projections.runner import Projection, max_position
 from projections.supervision import Supervisor, ViewProgress
 
 log = structlog.get_logger(__name__)
+
+# Opens what the API runs on for the app's lifespan (oversight/runtime.py `serving`):
+# the request services and the supervisor of this process's background tasks.
+Serving = Callable[[], contextlib.AbstractAsyncContextManager[tuple[Services, Supervisor]]]
 
 
 @get("/healthz", include_in_schema=True, tags=["health"])
@@ -73,7 +77,7 @@ async def readyz(request: Request[Any, Any, Any], services: NamedDependency[Serv
         detail["database"] = type(e).__name__
     else:
         tracked = {r["projection"]: r["position"] for r in rows}
-        positions = {p.name: tracked.get(p.name, 0) for p in PROJECTIONS}
+        positions = {p.name: tracked.get(p.name, 0) for p in state.views}
         stalled = state.view_progress.observe(positions, latest, time.monotonic())
         if stalled:
             reasons.append(
@@ -115,58 +119,21 @@ def _services(state: State) -> Services:
 
 
 def create_app(
-    settings: Settings,
+    config: ApiConfig,
     *,
-    database_url: str,
     jwt_secret: str,
-    clock: Callable[[], datetime] = system_clock,
-    run_projections: bool = True,
+    views: Sequence[Projection],
+    serve: Serving,
 ) -> Litestar:
-    """The API. With `run_projections`, the projection runner runs in this process."""
+    """The API on what `serve` opens; `views` are the views /readyz reports on."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await wait_for_database(database_url)
-        oversight = await anyio.to_thread.run_sync(build_application, database_url, settings)
-        if settings.group_commit:
-            oversight.enable_group_commit()
-        timeouts = {"connect_timeout": settings.db_connect_timeout}
-        # Requests: short statement timeouts (an outage answers 503 quickly). The
-        # background tasks have a pool of their own, with long ones.
-        pool = await create_pool(
-            database_url,
-            min_size=1,
-            max_size=10,
-            statement_timeout=settings.db_statement_timeout,
-            application_name="oversight-api",
-            **timeouts,
-        )
-        background = await create_pool(
-            database_url,
-            min_size=0,
-            max_size=BACKGROUND_CONNECTIONS,
-            statement_timeout=BACKGROUND_STATEMENT_TIMEOUT,
-            application_name="oversight-background",
-            **timeouts,
-        )
-        async with background.acquire() as conn:
-            await ensure_schema(conn, PROJECTIONS)
-        app.state.services = Services(app=oversight, pool=pool, settings=settings, clock=clock)
-        app.state.supervisor = supervisor = Supervisor()
-        app.state.view_progress = ViewProgress(settings.view_stall_seconds)
-        stop = asyncio.Event()
-        if run_projections:
-            start_background_tasks(
-                supervisor, stop, app=oversight, pool=background, settings=settings, clock=clock
-            )
-        log.info("started", projections=run_projections)
-        try:
+        async with serve() as (services, supervisor):
+            app.state.services = services
+            app.state.supervisor = supervisor
+            app.state.view_progress = ViewProgress(config.view_stall_seconds)
             yield
-        finally:
-            await supervisor.stop(stop)
-            await pool.close()
-            await background.close()
-            oversight.close()
 
     openapi = OpenAPIConfig(
         title="Oversight",
@@ -207,12 +174,12 @@ def create_app(
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         # every answer, errors outside routes too (log_unrouted: their request log line)
-        before_send=[security_headers(settings), log_unrouted],
+        before_send=[security_headers(config), log_unrouted],
         on_startup=[ensure_idempotency_table, open_rate_limiter],
         on_shutdown=[close_rate_limiter],
         openapi_config=openapi,
         lifespan=[lifespan],
-        state=State({"jwt_secret": jwt_secret}),
+        state=State({"jwt_secret": jwt_secret, "views": tuple(views)}),
         request_max_body_size=1_000_000,
         logging_config=None,  # logs go through structlog (oversight/logs.py)
     )

@@ -35,7 +35,7 @@ from domain.public_course import course_for, public_states
 from domain.timeline import changes, fold
 from domain.values import Actor, Role
 from ledger.heads import b64
-from projections.ledger import case_events
+from ledger.view import case_events
 
 BUNDLE_ROLES = frozenset({Role.INSPECTOR})
 

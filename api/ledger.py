@@ -18,6 +18,7 @@ from litestar import MediaType, Router, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
+from api.config import ApiConfig
 from api.errors import ApiError, invalid
 from api.guards import roles_guard
 from api.inputs import INT64_MAX
@@ -30,8 +31,7 @@ from ledger.keys import KeyFileError, LedgerKey
 from ledger.merkle import consistency_proof, inclusion_proof, tree_root
 from ledger.published import database_identity, publisher_for
 from ledger.signer import LedgerKeyMismatch, LedgerMismatch, SigningPolicy, sign_due
-from oversight.settings import Settings
-from projections.ledger import (
+from ledger.view import (
     LedgerGap,
     case_events,
     compute,
@@ -49,13 +49,13 @@ _guard = roles_guard(LEDGER_ROLES, "read the ledger")
 _KEYS: dict[Path, LedgerKey] = {}
 
 
-def ledger_key(settings: Settings) -> LedgerKey:
+def ledger_key(settings: ApiConfig) -> LedgerKey:
     """The signing key from its file (loaded once per process)."""
-    path = settings.ledger_key_path
+    path = settings.ledger.key_path
     key = _KEYS.get(path)
     if key is None:
         try:
-            key = _KEYS[path] = settings.ledger_signing_key()
+            key = _KEYS[path] = settings.ledger.signing_key()
         except KeyFileError as e:
             raise ApiError(
                 503, "ledger-key-unavailable", "Ledger key unavailable", str(e)
@@ -67,19 +67,19 @@ def _no_head() -> ApiError:
     return ApiError(404, "no-tree-head", "No signed tree head", "no tree head has been signed yet")
 
 
-async def head_covering(conn: asyncpg.Connection, settings: Settings, size: int) -> TreeHead:
+async def head_covering(conn: asyncpg.Connection, settings: ApiConfig, size: int) -> TreeHead:
     """The latest signed head if it covers the first `size` leaves; else sign one now
     (the ledger must already hold them)."""
     head = await latest_head(conn)
     if head is not None and head.size >= size:
         return head
     key = ledger_key(settings)
-    policy = SigningPolicy(settings.ledger_head_events, settings.ledger_head_seconds)
-    publish = await publisher_for(conn, settings.ledger_heads_log, settings.var_dir)
+    policy = SigningPolicy(settings.ledger.head_events, settings.ledger.head_seconds)
+    publish = await publisher_for(conn, settings.ledger.heads_log, settings.ledger.var_dir)
     try:
         await sign_due(conn, key, policy, force=True, publish=publish)
     except LedgerKeyMismatch as e:
-        _KEYS.pop(settings.ledger_key_path, None)  # read the file again next time
+        _KEYS.pop(settings.ledger.key_path, None)  # read the file again next time
         raise ApiError(
             503,
             "ledger-key-mismatch",
@@ -106,7 +106,7 @@ async def head_covering(conn: asyncpg.Connection, settings: Settings, size: int)
 
 
 async def bundle_evidence(
-    conn: asyncpg.Connection, settings: Settings, case_id: UUID, needed: int
+    conn: asyncpg.Connection, settings: ApiConfig, case_id: UUID, needed: int
 ) -> tuple[list[dict[str, Any]], TreeHead, list[list[bytes]], dict[str, Any] | None]:
     """What a case's bundle proves, read in one snapshot: the case's events under the
     latest signed head (one covering the first `needed` leaves is signed if there is

@@ -1,6 +1,6 @@
 """Rate limits on lodging and on the token-less endpoints (OVERSIGHT_RATE_LIMITS).
 
-Rules (oversight/settings.py `parse_rate_limits`):
+Rules (api/config.py `RATE_LIMIT_RULES`, parsed by oversight/settings.py `parse_rate_limits`):
 
 - `lodge`: requests that create a case (a POST whose route answers 201), per account
   (the token's role, sub and org);
@@ -40,9 +40,9 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from redis.exceptions import RedisError
 
 from api.auth import PUBLIC_PATHS
+from api.config import ApiConfig, RateLimit
 from api.errors import ERROR_MEDIA_TYPE, ERROR_TYPE_BASE
 from domain.values import Actor
-from oversight.settings import RateLimit, Settings
 
 log = structlog.get_logger(__name__)
 
@@ -139,7 +139,7 @@ class RateLimiter:
         self.backend = backend
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RateLimiter:
+    def from_settings(cls, settings: ApiConfig) -> RateLimiter:
         backend: Backend
         if settings.redis_url:
             backend = RedisBackend(settings.redis_url, settings.rate_limit_prefix)

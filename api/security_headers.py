@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from oversight.settings import Settings
+from api.config import ApiConfig
 
 NOSNIFF = (b"x-content-type-options", b"nosniff")
 REFERRER = (b"referrer-policy", b"no-referrer")
@@ -71,7 +71,7 @@ def inline_hashes(html: bytes) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(scripts)), list(dict.fromkeys(styles))
 
 
-def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
+def security_headers(settings: ApiConfig) -> Callable[[Message, Scope], Awaitable[None]]:
     """The `before_send` hook (module docstring)."""
     hsts = settings.hsts
 

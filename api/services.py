@@ -1,4 +1,5 @@
-"""What the request handlers need, built once per process by `create_app`."""
+"""What the request handlers need, built once per process by the composition root
+(oversight/runtime.py) and handed to `create_app`."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from api.config import ApiConfig
 from domain.application import Oversight
-from oversight.settings import Settings
 
 
 def system_clock() -> datetime:
@@ -20,7 +21,7 @@ def system_clock() -> datetime:
 class Services:
     app: Oversight
     pool: asyncpg.Pool
-    settings: Settings
+    settings: ApiConfig  # the API's part of the settings
     clock: Callable[[], datetime] = system_clock
 
     def now(self) -> datetime:

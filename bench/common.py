@@ -22,7 +22,7 @@ from domain.application import Oversight
 from domain.complaint import Complaint
 from domain.credit_code import check_character
 from domain.values import Actor, Channel, Complainant, Kind, Role
-from oversight.bootstrap import build_application
+from oversight.runtime import build_application
 from oversight.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

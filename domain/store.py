@@ -63,6 +63,11 @@ EventTime = tuple[UUID, int, datetime]
 _CREATE_LOCK_KEY = "oversight.store.create_table"
 
 
+# The event store's table (eventsourcing names it after the application, `Oversight`),
+# and the channel its inserts NOTIFY on; the read side and the ledger read it directly.
+EVENTS_TABLE = "oversight_events"
+
+
 class OversightRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)

@@ -27,6 +27,11 @@ class Actor(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     org: str | None = None
 
 
+# Who the deadline watchers act as (their reminders, escalations and overdue marks):
+# named in the audit trail like any user, never in a token.
+SYSTEM = Actor(id="deadline-watcher", role=Role.SYSTEM)
+
+
 class Kind(StrEnum):
     APPEAL = "appeal"
     COMPLAINT = "complaint"

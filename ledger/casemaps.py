@@ -16,7 +16,7 @@ import asyncpg
 
 from ledger.casemap import CaseMap, Entry
 from ledger.heads import TreeHead
-from projections.ledger import case_map_entries, case_map_from_leaves
+from ledger.view import case_map_entries, case_map_from_leaves
 
 
 class CaseMapMismatch(Exception):

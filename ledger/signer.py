@@ -22,16 +22,17 @@ from uuid import UUID
 import asyncpg
 import structlog
 
+from domain.store import EVENTS_TABLE
 from ledger.casemap import CaseMap, Entry
 from ledger.casemaps import CaseMapMismatch, case_map_at, case_type_of, entries_of, keep
 from ledger.checkpoint import origin_of
+from ledger.config import LedgerConfig
 from ledger.heads import TreeHead, to_ms
 from ledger.keys import KeyFileError, LedgerKey, seal
 from ledger.merkle import CompactRange, event_leaf_hash, frontier_nodes, tree_root
 from ledger.published import database_identity, publisher_for
 from ledger.rotation import key_in_force
-from oversight.settings import Settings
-from projections.ledger import (
+from ledger.view import (
     LedgerGap,
     compute,
     fetch_nodes,
@@ -42,7 +43,6 @@ from projections.ledger import (
     log_origin,
     save_case_map_entries,
 )
-from projections.runner import EVENTS_TABLE
 
 log = structlog.get_logger(__name__)
 
@@ -282,23 +282,23 @@ async def run_signer(
             await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
-async def run_ledger_signer(pool: asyncpg.Pool, settings: Settings, stop: asyncio.Event) -> None:
-    """The signer as `oversight serve` and `oversight worker` run it (from settings).
-    Without its key it cannot sign: that is logged and raised (the supervisor tries
-    again after a backoff, and `/readyz` says the signer is not running)."""
+async def run_ledger_signer(pool: asyncpg.Pool, config: LedgerConfig, stop: asyncio.Event) -> None:
+    """The signer as `oversight serve` and `oversight worker` run it (from the settings'
+    `LedgerConfig`). Without its key it cannot sign: that is logged and raised (the
+    supervisor tries again after a backoff, and `/readyz` says the signer is not running)."""
     try:
-        key = settings.ledger_signing_key()
+        key = config.signing_key()
     except KeyFileError as e:
         log.error("ledger_key_unavailable", problem=str(e))
         raise
-    policy = SigningPolicy(settings.ledger_head_events, settings.ledger_head_seconds)
+    policy = SigningPolicy(config.head_events, config.head_seconds)
     async with pool.acquire() as conn:  # this database's own published log
-        publish = await publisher_for(conn, settings.ledger_heads_log, settings.var_dir)
+        publish = await publisher_for(conn, config.heads_log, config.var_dir)
     await run_signer(
         pool,
         key,
         policy,
         stop,
-        poll_seconds=settings.projection_poll_seconds,
+        poll_seconds=config.poll_seconds,
         publish=publish,
     )

@@ -62,6 +62,7 @@ from uuid import UUID
 
 import asyncpg
 
+from domain.store import EVENTS_TABLE
 from ledger.casemap import CaseMap, Entry
 from ledger.casemaps import case_type_of
 from ledger.checkpoint import origin_of, verify_checkpoint
@@ -77,7 +78,7 @@ from ledger.merkle import (
 )
 from ledger.published import database_identity
 from ledger.rotation import KeyChain, KeyRotation, sealed_by
-from projections.ledger import (
+from ledger.view import (
     LedgerGap,
     all_heads,
     compute,
@@ -85,7 +86,6 @@ from projections.ledger import (
     key_rotations,
     log_origin,
 )
-from projections.runner import EVENTS_TABLE
 
 EVENT_KINDS = ("altered", "reordered", "removed", "inserted", "truncated")
 # The signer's default interval (OVERSIGHT_LEDGER_HEAD_SECONDS) plus slack for its poll

@@ -22,20 +22,13 @@ from oversight.settings import Settings
 log = structlog.get_logger("oversight")
 
 
-def _database(settings: Settings) -> tuple[str, bool]:
-    """The database URL and whether it is the embedded server."""
-    if settings.database_url:
-        return settings.database_url, False
-    from oversight.database import start_embedded
-
-    return start_embedded(settings.var_dir), True
-
-
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    url, embedded = _database(settings)
-    secret = settings.signing_secret(embedded=embedded)
+    from oversight.runtime import database, prepare_secrets
+
+    url, embedded = database(settings)
+    secret = prepare_secrets(settings, embedded=embedded)
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again; by default
     # that kills the process before its exit handlers run, leaving the embedded
     # PostgreSQL running. With this handler in place (uvicorn restores it before raising)
@@ -43,13 +36,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _exit_normally)
     if args.workers > 1:
         # One process per core: each worker builds its app from what is resolved here.
-        from api import asgi
+        from oversight import asgi
 
         os.environ[asgi.RESOLVED_URL] = url
         os.environ[asgi.RESOLVED_SECRET] = secret
         os.environ[asgi.RUN_PROJECTIONS] = "0" if args.no_projections else "1"
         uvicorn.run(
-            "api.asgi:app_factory",
+            "oversight.asgi:app_factory",
             factory=True,
             host=args.host,
             port=args.port,
@@ -58,7 +51,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             access_log=False,
         )
         return 0
-    from api.app import create_app
+    from oversight.runtime import create_app
 
     app = create_app(
         settings,
@@ -74,65 +67,19 @@ def _exit_normally(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-async def _worker(settings: Settings, url: str) -> int:
-    import anyio.to_thread
-
-    from api.services import system_clock
-    from oversight.bootstrap import (
-        BACKGROUND_CONNECTIONS,
-        build_application,
-        start_background_tasks,
-    )
-    from oversight.database import BACKGROUND_STATEMENT_TIMEOUT, create_pool, wait_for_database
-    from projections import PROJECTIONS
-    from projections.runner import ensure_schema, max_position
-    from projections.supervision import Supervisor
-
-    await wait_for_database(url)
-    app = await anyio.to_thread.run_sync(build_application, url, settings)  # creates tables
-    try:
-        pool = await create_pool(
-            url,
-            min_size=1,
-            max_size=BACKGROUND_CONNECTIONS,
-            connect_timeout=settings.db_connect_timeout,
-            statement_timeout=BACKGROUND_STATEMENT_TIMEOUT,
-            application_name="oversight-worker",
-        )
-    except BaseException:
-        app.close()
-        raise
-    try:
-        async with pool.acquire() as conn:
-            await ensure_schema(conn, PROJECTIONS)
-            latest = await max_position(conn)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        log.info("worker_started", position=latest)
-        # Each task is restarted after any failure until a signal sets `stop`.
-        supervisor = Supervisor()
-        start_background_tasks(
-            supervisor, stop, app=app, pool=pool, settings=settings, clock=system_clock
-        )
-        await stop.wait()
-        await supervisor.stop(stop)
-        return 0
-    finally:
-        await pool.close()
-        app.close()
-
-
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    url, _ = _database(settings)
-    return asyncio.run(_worker(settings, url))
+    from oversight.runtime import database, prepare_secrets, run_worker
+
+    url, embedded = database(settings)
+    prepare_secrets(settings, embedded=embedded)  # the signer's key in embedded mode
+    return asyncio.run(run_worker(settings, url))
 
 
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from oversight.rebuild import rebuild
+    from oversight.runtime import database
 
-    url, _ = _database(settings)
+    url, _ = database(settings)
     return asyncio.run(rebuild(settings, url, jobs=args.jobs or os.cpu_count() or 1))
 
 
@@ -150,8 +97,9 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    embedded = not settings.database_url
-    secret = settings.signing_secret(embedded=embedded)
+    from oversight.runtime import jwt_signing_secret
+
+    secret = jwt_signing_secret(settings, embedded=settings.embedded)
     token = issue_token(
         secret,
         sub=args.sub,
@@ -180,7 +128,9 @@ def cmd_calendar_load(args: argparse.Namespace, settings: Settings) -> int:
     print(f"installed {path}: running processes use it from now on, without a restart")
     if args.no_recompute:
         return 0
-    url, _ = _database(settings)
+    from oversight.runtime import database
+
+    url, _ = database(settings)
     try:
         changed = asyncio.run(_recompute_deadlines(settings, url, year))
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
@@ -199,9 +149,9 @@ async def _recompute_deadlines(settings: Settings, url: str, year: int) -> int:
     import asyncpg
 
     from api.services import system_clock
-    from oversight.bootstrap import build_application
     from oversight.calendar_recompute import recompute_open_deadlines
     from oversight.database import asyncpg_dsn
+    from oversight.runtime import build_application
 
     app = await anyio.to_thread.run_sync(build_application, url, settings)
     try:
@@ -216,8 +166,9 @@ async def _recompute_deadlines(settings: Settings, url: str, year: int) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from oversight.demo import run_demo
+    from oversight.runtime import database
 
-    url, _ = _database(settings)
+    url, _ = database(settings)
     return run_demo(url, settings, seed=args.seed, force=args.force, catch_up=args.catch_up)
 
 

@@ -1990,7 +1990,7 @@ async def catch_up_views(database_url: str) -> int:
     import asyncpg
 
     from oversight.database import asyncpg_dsn
-    from projections import PROJECTIONS
+    from oversight.runtime import PROJECTIONS
     from projections.runner import ProjectionRunner, ensure_schema
 
     pool = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=2)
@@ -2004,7 +2004,7 @@ async def catch_up_views(database_url: str) -> int:
 
 def run_demo(database_url: str, settings: Any, *, seed: int, force: bool, catch_up: bool) -> int:
     """`oversight demo`: refuses a store that already holds events unless forced."""
-    from oversight.bootstrap import build_application
+    from oversight.runtime import build_application
 
     app = build_application(database_url, settings)
     try:

@@ -25,9 +25,9 @@ from oversight.settings import Settings
 
 
 def _database(settings: Settings) -> str:
-    from oversight.cli import _database
+    from oversight.runtime import database
 
-    return _database(settings)[0]
+    return database(settings)[0]
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
@@ -190,7 +190,7 @@ def cmd_rotate_key(args: argparse.Namespace, settings: Settings) -> int:
     from ledger.keys import KeyFileError, generate_key_file, load_key_file, public_path
 
     try:
-        old = settings.ledger_signing_key()
+        old = settings.ledger.signing_key()
     except KeyFileError as e:
         print(f"error: the key in force is needed to rotate: {e}", file=sys.stderr)
         return 1
@@ -225,8 +225,8 @@ async def _rotate(settings: Settings, old: Any, new: Any, new_path: Path, new_pu
         SigningPolicy,
         sign_due,
     )
+    from ledger.view import LEDGER, insert_rotation, key_rotations, latest_head
     from oversight.database import asyncpg_dsn
-    from projections.ledger import LEDGER, insert_rotation, key_rotations, latest_head
     from projections.runner import ensure_schema
 
     conn = await asyncpg.connect(asyncpg_dsn(_database(settings)))

@@ -39,14 +39,14 @@ def groups(projections: Sequence[Any], jobs: int) -> list[list[Any]]:
     return [b for b in bins if b]
 
 
-async def _catch_up(url: str, names: Sequence[str], progress: Any) -> int:
+async def _catch_up(settings: Settings, url: str, names: Sequence[str], progress: Any) -> int:
     import asyncpg
 
     from oversight.database import asyncpg_dsn
-    from projections import PROJECTIONS
+    from oversight.runtime import views
     from projections.runner import ProjectionRunner
 
-    chosen = [p for p in PROJECTIONS if p.name in names]
+    chosen = [p for p in views(settings) if p.name in names]
     pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=len(chosen) + 1)
     try:
         runner = ProjectionRunner(pool, chosen, batch_size=BATCH, concurrency=len(chosen))
@@ -55,14 +55,14 @@ async def _catch_up(url: str, names: Sequence[str], progress: Any) -> int:
         await pool.close()
 
 
-def _child(url: str, names: Sequence[str], counter: Any) -> None:
+def _child(settings: Settings, url: str, names: Sequence[str], counter: Any) -> None:
     """One rebuild process: catch its group of views up, counting into `counter`."""
 
     def progress(n: int) -> None:
         with counter.get_lock():
             counter.value += n
 
-    asyncio.run(_catch_up(url, names, progress))
+    asyncio.run(_catch_up(settings, url, names, progress))
 
 
 async def rebuild(settings: Settings, url: str, *, jobs: int) -> int:
@@ -70,26 +70,26 @@ async def rebuild(settings: Settings, url: str, *, jobs: int) -> int:
     import asyncpg
     from tqdm import tqdm
 
-    from oversight.bootstrap import build_application
     from oversight.database import asyncpg_dsn
-    from projections import PROJECTIONS
+    from oversight.runtime import build_application, views
     from projections.runner import drop_views, ensure_schema, max_position
 
     store = await anyio.to_thread.run_sync(build_application, url, settings)  # creates tables
     store.close()
+    projections = views(settings)
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        await drop_views(conn, PROJECTIONS)
-        await ensure_schema(conn, PROJECTIONS)
+        await drop_views(conn, projections)
+        await ensure_schema(conn, projections)
         latest = await max_position(conn)
     finally:
         await conn.close()
 
-    parts = groups(PROJECTIONS, jobs)
-    bar = tqdm(total=latest * len(PROJECTIONS), unit="event", desc="rebuilding views")
+    parts = groups(projections, jobs)
+    bar = tqdm(total=latest * len(projections), unit="event", desc="rebuilding views")
     if len(parts) == 1:
         with bar:
-            applied = await _catch_up(url, [p.name for p in parts[0]], bar.update)
+            applied = await _catch_up(settings, url, [p.name for p in parts[0]], bar.update)
         log.info("rebuilt", events=latest, applied=applied, jobs=1)
         return 0
 
@@ -97,7 +97,9 @@ async def rebuild(settings: Settings, url: str, *, jobs: int) -> int:
     ctx = multiprocessing.get_context("spawn")
     counter = ctx.Value("q", 0)
     children = [
-        ctx.Process(target=_child, args=(url, [p.name for p in part], counter), daemon=True)
+        ctx.Process(
+            target=_child, args=(settings, url, [p.name for p in part], counter), daemon=True
+        )
         for part in parts
     ]
     for child in children:

@@ -1,35 +1,21 @@
-"""Settings, read once from the environment at start-up."""
+"""Settings: plain data, read once from the environment at start-up. Reading them
+writes nothing; the secrets an embedded development server needs (the JWT secret, the
+ledger key) are made by an explicit step, oversight/runtime.py `prepare_secrets`."""
 
 from __future__ import annotations
 
 import os
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
-import structlog
+from api.config import HSTS_MODES, RATE_LIMIT_RULES, ApiConfig, RateLimit
+from ledger.config import LedgerConfig
 
-from ledger.heads import TreeHead
-from ledger.keys import LedgerKey, signing_key
-from ledger.published import append_heads
+__all__ = ["DEFAULT_RATE_LIMITS", "RateLimit", "Settings", "parse_rate_limits"]
 
-
-class RateLimit(NamedTuple):
-    """At most `count` requests per `seconds` (a fixed window opened by the first)."""
-
-    count: int
-    seconds: float
-
-
-# The rules OVERSIGHT_RATE_LIMITS may name (api/ratelimit.py applies them):
-# lodge: creating a case, per account; lodge_address: creating a case, per client
-# address; anonymous: the token-less endpoints (health, docs, static files), per address.
-RATE_LIMIT_RULES = ("lodge", "lodge_address", "anonymous")
 _UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
-HSTS_MODES = ("auto", "on", "off")
 # A public intake is limited unless an operator says otherwise (`off` turns limits off,
 # as the tests and the benchmarks do: they lodge thousands of cases from one address).
 DEFAULT_RATE_LIMITS = "lodge=30/minute,lodge_address=300/minute,anonymous=600/minute"
@@ -144,53 +130,44 @@ class Settings:
             ),
         )
 
-    def signing_secret(self, *, embedded: bool) -> str:
-        """The JWT signing secret: from the environment, or in embedded (development)
-        mode generated once into var/ and kept there (var/ is never committed)."""
-        if self.jwt_secret:
-            return self.jwt_secret
-        if not embedded:
-            raise SystemExit(
-                "OVERSIGHT_JWT_SECRET must be set when DATABASE_URL points at a server"
-            )
-        path = self.var_dir / "jwt-secret"
-        if not path.exists():
-            self.var_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
-
     @property
-    def ledger_heads_log_path(self) -> Path | None:
-        """The published heads' file, or None when turned off."""
-        if self.ledger_heads_log is None:
-            return self.var_dir / "ledger-heads.jsonl"
-        if self.ledger_heads_log.lower() in {"off", "0", "no"}:
-            return None
-        return Path(self.ledger_heads_log)
-
-    def publish_heads(self, heads: Sequence[TreeHead]) -> None:
-        """Append newly signed heads to the published log (when there is one)."""
-        path = self.ledger_heads_log_path
-        if path is None:
-            return
-        try:
-            append_heads(path, heads)
-        except OSError as e:  # the heads stay in the database; the next ones may land
-            structlog.get_logger(__name__).error(
-                "ledger_heads_not_published", file=str(path), error=type(e).__name__
-            )
+    def embedded(self) -> bool:
+        """No DATABASE_URL: the embedded development PostgreSQL in var/."""
+        return self.database_url is None
 
     @property
     def ledger_key_path(self) -> Path:
         return self.ledger_key or self.var_dir / "ledger-ed25519.key"
 
-    def ledger_signing_key(self) -> LedgerKey:
-        """The ledger's Ed25519 signing key, from its file (never from the database);
-        generated into var/ when no path is configured (docs/ledger.md)."""
-        return signing_key(
-            self.ledger_key_path,
-            configured=self.ledger_key is not None,
-            embedded=self.database_url is None,
+    @property
+    def jwt_secret_path(self) -> Path:
+        """Where the embedded mode keeps its generated JWT secret."""
+        return self.var_dir / "jwt-secret"
+
+    @property
+    def ledger(self) -> LedgerConfig:
+        """The ledger signer's part of the settings."""
+        return LedgerConfig(
+            key_path=self.ledger_key_path,
+            var_dir=self.var_dir,
+            key_configured=self.ledger_key is not None,
+            head_events=self.ledger_head_events,
+            head_seconds=self.ledger_head_seconds,
+            heads_log=self.ledger_heads_log,
+            poll_seconds=self.projection_poll_seconds,
+        )
+
+    @property
+    def api(self) -> ApiConfig:
+        """The API's part of the settings."""
+        return ApiConfig(
+            ledger=self.ledger,
+            min_position_wait_seconds=self.min_position_wait_seconds,
+            db_connect_timeout=self.db_connect_timeout,
+            view_stall_seconds=self.view_stall_seconds,
+            rate_limits=self.rate_limits,
+            redis_url=self.redis_url,
+            rate_limit_prefix=self.rate_limit_prefix,
+            hsts=self.hsts,
+            max_token_hours=self.max_token_hours,
         )

@@ -14,11 +14,9 @@ import structlog
 from domain.cases import CaseType
 from domain.commands import Command
 from domain.errors import ConcurrentUpdate, DomainError, MoveNotAllowed
-from domain.values import Actor, Role
+from domain.values import SYSTEM
 
 log = structlog.get_logger(__name__)
-
-SYSTEM = Actor(id="deadline-watcher", role=Role.SYSTEM)
 
 
 async def send_system_moves(

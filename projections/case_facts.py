@@ -56,12 +56,13 @@ Fact = dict[str, Any]
 Row = dict[str, Any]
 
 
-def _calendar() -> WorkingCalendar:
+def shipped_calendar() -> WorkingCalendar:
+    """The shipped SLA policy's calendar with no administrator's year files: what a
+    `CaseFacts` built without a calendar counts on (the composition root passes the
+    configured one, oversight/runtime.py)."""
     from domain.sla import calendar_for, load_sla_policy
-    from oversight.settings import Settings
 
-    settings = Settings.from_env()
-    return calendar_for(load_sla_policy(settings.sla_file), [settings.calendar_dir])
+    return calendar_for(load_sla_policy())
 
 
 class ComplaintFacts:
@@ -270,7 +271,7 @@ class CaseFacts:
 
     @cached_property
     def calendar(self) -> WorkingCalendar:
-        return self._given_calendar or _calendar()
+        return self._given_calendar or shipped_calendar()
 
     @cached_property
     def by_type(self) -> dict[str, Callable[[State, StoredEvent], Fact | None]]:

@@ -30,11 +30,11 @@ import asyncpg
 import structlog
 
 from domain.mapper import decode_event_state
+from domain.store import EVENTS_TABLE
 from projections.bulk import storable
 
 log = structlog.get_logger(__name__)
 
-EVENTS_TABLE = "oversight_events"
 
 SCHEMA_SQL = """
 CREATE SCHEMA IF NOT EXISTS views;
@@ -76,8 +76,13 @@ def _topic_parts(topic: str) -> tuple[str, str]:
 
 
 class Projection(Protocol):
-    name: str
-    tables: Sequence[str]  # qualified names, dropped on rebuild
+    # Read-only: a view declares them as plain class attributes.
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tables(self) -> Sequence[str]: ...  # qualified names, dropped on rebuild
+
     # Optional `version: int` (default 1): bump it when the tables change shape, and
     # every database rebuilds that view from the events at the next start.
 
@@ -155,12 +160,16 @@ _SELECT_AFTER = (
 
 
 async def max_position(conn: asyncpg.Connection) -> int:
-    return await conn.fetchval(f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}")
+    position: int = await conn.fetchval(
+        f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}"
+    )
+    return position
 
 
 async def view_position(conn: asyncpg.Connection) -> int:
     """How far every view has caught up (the slowest one)."""
-    return await conn.fetchval("SELECT coalesce(min(position), 0) FROM views.tracking")
+    position: int = await conn.fetchval("SELECT coalesce(min(position), 0) FROM views.tracking")
+    return position
 
 
 # The session advisory lock the leading runner holds (see ProjectionRunner.run).

@@ -19,11 +19,10 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
 from api.auth import issue_token
 from domain.application import Oversight
 from domain.values import Actor, Role
-from oversight.bootstrap import build_application
+from oversight.runtime import build_application, create_app
 from oversight.settings import Settings
 from tests.support import Clock
 

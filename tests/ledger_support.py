@@ -28,11 +28,11 @@ from domain.values import Actor, Channel, Complainant, Kind, Role
 from ledger.keys import LedgerKey, generate_key_file
 from ledger.signer import SigningPolicy, sign_due
 from ledger.verify import Report, _Walk, verify_database
-from oversight.bootstrap import build_application
+from ledger.view import LEDGER
 from oversight.database import asyncpg_dsn
 from oversight.ledger_cli import cmd_verify
+from oversight.runtime import build_application
 from oversight.settings import Settings
-from projections.ledger import LEDGER
 from projections.runner import ProjectionRunner, ensure_schema
 from tests.conftest import actor
 from tests.support import credit_code

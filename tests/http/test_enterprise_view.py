@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
 from oversight.complaint_watcher import remind_and_escalate_complaints
+from oversight.runtime import create_app
 from oversight.settings import Settings
 from tests.conftest import JWT_SECRET, bearer
 from tests.http.support import (

@@ -22,7 +22,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from api.app import create_app
+from oversight.runtime import create_app
 from oversight.settings import Settings
 from tests.conftest import JWT_SECRET, bearer
 from tests.support import credit_code

@@ -21,11 +21,11 @@ from litestar.datastructures import State
 from litestar.middleware.base import DefineMiddleware
 from litestar.testing import TestClient
 
-from api.app import create_app
 from api.auth import JWTAuthMiddleware
 from api.errors import EXCEPTION_HANDLERS
 from api.idempotency import IdempotencyMiddleware, ensure_idempotency_table
 from oversight.database import asyncpg_dsn
+from oversight.runtime import create_app
 from oversight.settings import Settings
 from tests.conftest import JWT_SECRET, bearer
 from tests.http.support import (

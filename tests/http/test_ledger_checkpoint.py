@@ -124,7 +124,7 @@ def test_checkpoints_are_in_the_published_log(tmp_path: Path, fresh_database_url
 
     from litestar.testing import TestClient
 
-    from api.app import create_app
+    from oversight.runtime import create_app
     from tests.conftest import JWT_SECRET
 
     log = tmp_path / "heads.jsonl"

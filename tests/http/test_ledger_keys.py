@@ -14,8 +14,8 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from api.app import create_app
 from ledger.keys import generate_key_file, load_key_file
+from oversight.runtime import create_app
 from oversight.settings import Settings
 from tests.conftest import JWT_SECRET, bearer
 from tests.http.support import API, check_problem, inspector, lodge

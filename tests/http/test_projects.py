@@ -24,8 +24,8 @@ from domain import project_commands as pcmd
 from domain.errors import MoveNotAllowed
 from domain.project import Classification, MemberKind
 from domain.project_case import PROBLEM, PROJECT
-from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
+from oversight.runtime import build_application
 from projections.project_board import ProjectBoard
 from projections.runner import ProjectionRunner, drop_views, ensure_schema
 from tests.conftest import actor, bearer

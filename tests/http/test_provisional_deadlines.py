@@ -22,9 +22,9 @@ import anyio
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
 from domain.calendar import install_year_file
 from oversight.calendar_recompute import recompute_open_deadlines
+from oversight.runtime import create_app
 from oversight.settings import Settings
 from tests.conftest import JWT_SECRET, bearer
 from tests.http.support import (

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
+from oversight.runtime import create_app
 from oversight.settings import DEFAULT_RATE_LIMITS, RateLimit, Settings, parse_rate_limits
 from tests.conftest import JWT_SECRET
 from tests.http.support import (

@@ -15,9 +15,8 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
+from oversight.runtime import PROJECTIONS, create_app
 from oversight.settings import Settings
-from projections import PROJECTIONS
 from tests.conftest import JWT_SECRET, bearer
 from tests.support import Clock, credit_code, lodge_body
 

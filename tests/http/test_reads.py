@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from litestar.testing import TestClient
 
-from api.app import create_app
+from oversight.runtime import create_app
 from tests.conftest import JWT_SECRET
 from tests.http.support import (
     ALLOWED,

@@ -18,8 +18,8 @@ import pytest
 from litestar import Litestar, MediaType, get
 from litestar.testing import TestClient
 
-from api.app import create_app
 from api.security_headers import HtmlCspMiddleware
+from oversight.runtime import create_app
 from oversight.settings import Settings
 from tests.conftest import JWT_SECRET
 from tests.http.support import API, supervisor

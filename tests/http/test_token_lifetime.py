@@ -11,10 +11,10 @@ import jwt
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
 from api.auth import issue_token
 from domain.values import Role
 from oversight.cli import build_parser, cmd_token
+from oversight.runtime import create_app
 from oversight.settings import Settings
 from tests.conftest import JWT_SECRET
 from tests.http.support import API, check_problem

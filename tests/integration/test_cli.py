@@ -209,7 +209,7 @@ def test_serve_without_database_url_starts_the_embedded_postgres():
 
 def test_rebuild_on_a_store_whose_views_were_never_built(fresh_database_url, settings):
     from domain import commands as cmd
-    from oversight.bootstrap import build_application
+    from oversight.runtime import build_application
     from tests.conftest import actor
 
     app = build_application(fresh_database_url, settings)

@@ -14,11 +14,10 @@ import pytest
 from domain import commitment_commands as cmd
 from domain.application import Oversight
 from domain.commitment_case import COMMITMENT
-from oversight.bootstrap import build_application
 from oversight.commitment_watcher import mark_overdue_commitments
 from oversight.database import asyncpg_dsn
+from oversight.runtime import PROJECTIONS, build_application
 from oversight.watchers import SYSTEM, WATCHERS, run_watchers
-from projections import PROJECTIONS
 from projections.runner import ProjectionRunner, ensure_schema
 from tests.conftest import actor
 from tests.support import Clock, credit_code

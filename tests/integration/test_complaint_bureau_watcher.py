@@ -22,7 +22,7 @@ from domain.complaint_case import COMPLAINT
 from domain.values import Rating
 from oversight.complaint_watcher import remind_and_escalate_complaints
 from oversight.database import asyncpg_dsn
-from projections import PROJECTIONS
+from oversight.runtime import PROJECTIONS
 from projections.dashboard import department_ranking
 from projections.runner import ProjectionRunner, ensure_schema
 from projections.warnings import list_warnings
@@ -354,8 +354,8 @@ async def test_loading_next_years_schedule_recomputes_a_provisional_transfer_due
     import json
 
     from domain.calendar import install_year_file
-    from oversight.bootstrap import build_application
     from oversight.calendar_recompute import recompute_open_deadlines
+    from oversight.runtime import build_application
 
     calendar_dir = tmp_path / "calendar"
     mine = dataclasses.replace(settings, calendar_dir=calendar_dir)

@@ -10,7 +10,7 @@ import pytest
 from domain import commands as cmd
 from oversight.complaint_watcher import remind_and_escalate_complaints
 from oversight.database import asyncpg_dsn
-from projections import PROJECTIONS
+from oversight.runtime import PROJECTIONS
 from projections.runner import ProjectionRunner, ensure_schema
 from tests.conftest import actor
 from tests.support import credit_code

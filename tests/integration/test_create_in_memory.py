@@ -19,7 +19,7 @@ from domain.complaint_case import COMPLAINT
 from domain.errors import Forbidden
 from domain.project import ProblemCategory
 from domain.project_case import PROBLEM, PROJECT
-from oversight.bootstrap import build_application
+from oversight.runtime import build_application
 from tests.conftest import actor
 from tests.support import credit_code
 

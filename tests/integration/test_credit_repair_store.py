@@ -19,9 +19,8 @@ from domain.credit_repair import MOVE_ROLES, CreditRepair, Severity, Status
 from domain.credit_repair_case import CREDIT_REPAIR
 from domain.errors import Forbidden
 from domain.values import Role
-from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
-from projections import PROJECTIONS
+from oversight.runtime import PROJECTIONS, build_application
 from projections.runner import ProjectionRunner, drop_views, ensure_schema
 from tests.conftest import actor
 from tests.support import credit_code

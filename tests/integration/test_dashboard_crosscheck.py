@@ -17,9 +17,8 @@ from hypothesis import strategies as st
 from domain import commands as cmd
 from domain.complaint_case import COMPLAINT
 from domain.values import Channel, Kind, Rating
-from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
-from projections import PROJECTIONS
+from oversight.runtime import PROJECTIONS, build_application
 from projections.dashboard import OPEN_COMPLAINT, SATISFIED, complaint_figures, day_bounds
 from projections.runner import ProjectionRunner, ensure_schema
 from tests.conftest import actor

@@ -35,10 +35,9 @@ from domain.project import (
     ProblemCategory,
 )
 from domain.project_case import PROBLEM, PROJECT
-from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
+from oversight.runtime import PROJECTIONS, build_application
 from oversight.system_moves import SYSTEM
-from projections import PROJECTIONS
 from projections.dashboard import credit_figures, day_bounds, project_figures
 from projections.runner import ProjectionRunner, ensure_schema
 from tests.conftest import actor

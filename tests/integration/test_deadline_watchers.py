@@ -20,14 +20,13 @@ from domain.credit_repair import Severity
 from domain.credit_repair_case import CREDIT_REPAIR
 from domain.project import ProblemCategory
 from domain.project_case import PROBLEM, PROJECT
-from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
 from oversight.deadline_watchers import (
     remind_and_escalate_credit_repairs,
     remind_and_escalate_problems,
 )
+from oversight.runtime import PROJECTIONS, build_application
 from oversight.watchers import SYSTEM, WATCHERS, run_watchers
-from projections import PROJECTIONS
 from projections.runner import ProjectionRunner, ensure_schema
 from tests.conftest import actor
 from tests.support import Clock, credit_code

@@ -17,14 +17,12 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
 from domain.commitment import Status as CommitmentStatus
 from domain.complaint import Status as ComplaintStatus
 from domain.credit_repair import Status as RepairStatus
 from domain.project import Classification, ProblemStatus
 from domain.sla import calendar_for, load_sla_policy
 from domain.values import Channel, Kind
-from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
 from oversight.demo import (
     DEMO_START,
@@ -34,8 +32,8 @@ from oversight.demo import (
     _build_plan,
     load_demo,
 )
+from oversight.runtime import PROJECTIONS, build_application, create_app
 from oversight.settings import Settings
-from projections import PROJECTIONS
 from projections.runner import ProjectionRunner, ensure_schema
 from tests.conftest import JWT_SECRET, ROOT, bearer
 from tests.support import Clock

@@ -23,11 +23,9 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
-from oversight.bootstrap import build_application
 from oversight.database import BACKGROUND_STATEMENT_TIMEOUT, asyncpg_dsn, create_pool
+from oversight.runtime import PROJECTIONS, build_application, create_app
 from oversight.settings import Settings
-from projections import PROJECTIONS
 from projections.runner import (
     ProjectionRunner,
     drop_views,

@@ -9,7 +9,7 @@ import pytest
 
 from domain import commands as cmd
 from domain.errors import ConcurrentUpdate, MoveNotAllowed
-from oversight.bootstrap import build_application
+from oversight.runtime import build_application
 from tests.conftest import actor
 from tests.support import credit_code
 

@@ -37,10 +37,10 @@ from ledger.merkle import (
 from ledger.published import append_heads, read_heads
 from ledger.signer import LedgerMismatch, SigningPolicy, run_signer, sign_due
 from ledger.verify import Report, _Walk, verify_database
-from oversight.bootstrap import build_application
+from ledger.view import all_heads, compute, ledger_size
 from oversight.database import asyncpg_dsn
+from oversight.runtime import build_application
 from oversight.settings import Settings
-from projections.ledger import all_heads, compute, ledger_size
 from projections.runner import ProjectionRunner
 from tests.ledger_support import (
     EVERY,
@@ -707,7 +707,7 @@ async def test_an_honest_store_of_100_000_events_verifies_clean(
 
 async def test_the_runner_keeps_the_ledger_current(fresh_database_url: str, settings) -> None:
     """Through the real runner with every projection: leaves follow the store."""
-    from projections import PROJECTIONS
+    from oversight.runtime import PROJECTIONS
     from projections.runner import ensure_schema
 
     app = build_application(fresh_database_url, settings)

@@ -15,9 +15,9 @@ from ledger.casemap import map_key, map_value, reference_root
 from ledger.casemaps import case_type_of
 from ledger.heads import TreeHead
 from ledger.keys import LedgerKey
+from ledger.view import all_heads, insert_heads
 from oversight.database import asyncpg_dsn
 from oversight.settings import Settings
-from projections.ledger import all_heads, insert_heads
 from tests.ledger_support import POLICY, Base, honest_store, sign, store_copy, verify
 
 pytestmark = pytest.mark.integration

@@ -88,4 +88,4 @@ def test_the_first_start_makes_the_key_and_later_starts_keep_it(
         }
         settings = Settings.from_env({**env, "OVERSIGHT_VAR_DIR": str(tmp_path / "var")})
         assert settings.database_url is not None
-        assert settings.ledger_signing_key().key_id == key.key_id, name
+        assert settings.ledger.signing_key().key_id == key.key_id, name

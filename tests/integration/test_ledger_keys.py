@@ -21,11 +21,11 @@ from ledger.keys import KeyFileError, LedgerKey, generate_key_file, load_key_fil
 from ledger.merkle import tree_root
 from ledger.published import read_log
 from ledger.signer import LedgerKeyMismatch, run_ledger_signer, run_signer, sign_due
-from oversight.bootstrap import build_application
+from ledger.view import all_heads, compute, insert_heads, ledger_size
 from oversight.database import asyncpg_dsn
 from oversight.ledger_cli import cmd_init_key, cmd_rotate_key
+from oversight.runtime import build_application
 from oversight.settings import Settings
-from projections.ledger import all_heads, compute, insert_heads, ledger_size
 from tests.ledger_support import (
     POLICY,
     Base,
@@ -247,7 +247,7 @@ async def test_with_a_database_url_no_key_is_generated(store, tmp_path) -> None:
     pool = await asyncpg.create_pool(asyncpg_dsn(store), min_size=1, max_size=2)
     try:
         with capture_logs() as logs, contextlib.suppress(KeyFileError):
-            await asyncio.wait_for(run_ledger_signer(pool, settings, asyncio.Event()), 5)
+            await asyncio.wait_for(run_ledger_signer(pool, settings.ledger, asyncio.Event()), 5)
     finally:
         await pool.close()
     assert not (var / "ledger-ed25519.key").exists()

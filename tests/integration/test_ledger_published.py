@@ -21,9 +21,9 @@ from ledger.published import (
     read_heads,
 )
 from ledger.signer import run_ledger_signer
+from ledger.view import all_heads
 from oversight.database import asyncpg_dsn
 from oversight.settings import Settings
-from projections.ledger import all_heads
 from tests.ledger_support import (
     Base,
     as_superuser,
@@ -88,7 +88,7 @@ async def sign_as_the_service(url: str, base: Base, var: Path) -> list:
     )
     pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=2)
     stop = asyncio.Event()
-    task = asyncio.create_task(run_ledger_signer(pool, settings, stop))
+    task = asyncio.create_task(run_ledger_signer(pool, settings.ledger, stop))
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -11,8 +11,8 @@ from litestar import get
 from litestar.testing import TestClient
 from structlog.testing import capture_logs
 
-from api.app import create_app
 from oversight.logs import configure_logging
+from oversight.runtime import create_app
 from tests.conftest import JWT_SECRET, bearer
 from tests.support import credit_code, lodge_body
 

@@ -15,10 +15,9 @@ import pytest
 
 from domain import commands as cmd
 from domain.application import Oversight
-from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
 from oversight.rebuild import groups
-from projections import PROJECTIONS
+from oversight.runtime import PROJECTIONS, build_application
 from projections.runner import (
     ProjectionRunner,
     drop_views,

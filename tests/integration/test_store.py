@@ -11,7 +11,7 @@ from domain import commands as cmd
 from domain.application import Oversight
 from domain.complaint import Complaint, Status
 from domain.errors import CaseNotFound, ConcurrentUpdate
-from oversight.bootstrap import build_application
+from oversight.runtime import build_application
 from tests.conftest import actor
 from tests.support import credit_code
 

@@ -22,7 +22,6 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
 from domain import commands as cmd
 from domain import commitment_commands as cc
 from domain import credit_repair_commands as rc
@@ -35,10 +34,9 @@ from domain.values import Channel, Kind
 from ledger.keys import generate_key_file
 from ledger.signer import SigningPolicy, sign_due
 from ledger.verify import verify_database
-from oversight.bootstrap import build_application
 from oversight.database import asyncpg_dsn
 from oversight.rebuild import rebuild
-from projections import PROJECTIONS
+from oversight.runtime import PROJECTIONS, build_application, create_app
 from projections.runner import ProjectionRunner, drop_views, ensure_schema, max_position
 from tests.conftest import JWT_SECRET, actor, bearer
 from tests.support import Clock, credit_code

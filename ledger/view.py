@@ -39,6 +39,7 @@ from typing import Any
 
 import asyncpg
 
+from domain.store import EVENTS_TABLE
 from ledger.heads import TreeHead, from_ms
 from ledger.merkle import (
     CompactRange,
@@ -48,7 +49,7 @@ from ledger.merkle import (
     nodes_needed,
 )
 from ledger.rotation import KeyRotation
-from projections.runner import EVENTS_TABLE, StoredEvent
+from projections.runner import StoredEvent
 
 CREATE_SQL = """
 CREATE TABLE IF NOT EXISTS views.ledger_leaves (

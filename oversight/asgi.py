@@ -2,7 +2,7 @@
 
 The parent process resolves the database (starting the embedded PostgreSQL if needed)
 and the signing secret once and hands them to the workers through the environment;
-each worker builds its own application here.
+each worker builds its own application here, through the composition root.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import os
 
 from litestar import Litestar
 
-from api.app import create_app
 from oversight.logs import configure_logging
+from oversight.runtime import create_app
 from oversight.settings import Settings
 
 RESOLVED_URL = "OVERSIGHT_RESOLVED_DATABASE_URL"
