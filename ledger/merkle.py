@@ -73,7 +73,7 @@ def event_leaf_hashes(events: Iterable[Sequence[Any]]) -> list[bytes]:
     sha256 = hashlib.sha256
     pack_head = _LEAF_EVENT_HEAD.pack
     pack_length = _LENGTH.pack
-    out = []
+    out: list[bytes] = []
     append = out.append
     for row in events:
         originator_id, version, topic, state = row[0], row[1], row[2], row[3]

@@ -163,7 +163,7 @@ class KeyRotation:
 def key_in_force(last: TreeHead, rotations: Iterable[KeyRotation]) -> str:
     """The key id that must sign the next head after `last`: its own key, handed over
     by every valid rotation recorded from it at or after its size."""
-    following = {}
+    following: dict[str, str] = {}
     for r in rotations:
         if r.size >= last.size and r.valid():
             following.setdefault(r.old_key_id, r.new_key_id)
@@ -195,15 +195,15 @@ class KeyChain:
                 by_new[r.new_key_id] = r
         backward: list[KeyRotation] = []
         current, seen = trusted.key_id, {trusted.key_id}
-        while (r := by_new.get(current)) is not None and r.old_key_id not in seen:
-            backward.append(r)
-            current = r.old_key_id
+        while (link := by_new.get(current)) is not None and link.old_key_id not in seen:
+            backward.append(link)
+            current = link.old_key_id
             seen.add(current)
         forward: list[KeyRotation] = []
         current = trusted.key_id
-        while (r := by_old.get(current)) is not None and r.new_key_id not in seen:
-            forward.append(r)
-            current = r.new_key_id
+        while (link := by_old.get(current)) is not None and link.new_key_id not in seen:
+            forward.append(link)
+            current = link.new_key_id
             seen.add(current)
         links = [*reversed(backward), *forward]
         for a, b in itertools.pairwise(links):

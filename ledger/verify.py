@@ -49,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import functools
 import gc
 import hashlib
 import itertools
@@ -70,6 +71,7 @@ from ledger.heads import TreeHead
 from ledger.keys import LedgerKey
 from ledger.merkle import (
     CompactRange,
+    NodeGetter,
     consistency_proof,
     event_leaf_hash,
     event_leaf_hashes,
@@ -205,7 +207,8 @@ class _Stream:
         async with self._lock:
             if self._cursor is None:
                 self._cursor = await self._conn.cursor(self._query)
-            return await self._cursor.fetch(self._batch)
+            rows: list[asyncpg.Record] = await self._cursor.fetch(self._batch)
+            return rows
 
     def read_ahead(self) -> None:
         """Queue the fetch of the next batch (it runs whenever the caller awaits)."""
@@ -911,10 +914,11 @@ class _Walk:
         problems = []
         for index, position, length, _ in moved:
             named = [self.out_of_step.get(p) for p in range(position, position + length)]
-            if all(named):
+            found = [pair for pair in named if pair is not None]
+            if len(found) == len(named):
                 rows = [
                     (lf.position, e.notification_id, lf.case_id, lf.version, e.index)
-                    for e, lf in named  # type: ignore[misc]
+                    for e, lf in found
                 ]
             else:  # moved in step with its neighbours: named from the ledger and store
                 rows = [
@@ -1212,8 +1216,8 @@ async def _consistency_proofs(
         for a, b in itertools.pairwise(heads)
         if ledger_roots.get(b.size) is not None
     ]
-    builds = {
-        (m, n): (lambda get, m=m, n=n: consistency_proof(m, n, get)) for m, n in pairs if 0 < m <= n
+    builds: dict[tuple[int, int], Callable[[NodeGetter], list[bytes]]] = {
+        (m, n): functools.partial(consistency_proof, m, n) for m, n in pairs if 0 < m <= n
     }
     if not builds:
         return {}

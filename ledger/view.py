@@ -166,7 +166,10 @@ LEDGER = Ledger()
 
 
 async def ledger_size(conn: asyncpg.Connection) -> int:
-    return await conn.fetchval("SELECT coalesce(max(position) + 1, 0) FROM views.ledger_leaves")
+    size: int = await conn.fetchval(
+        "SELECT coalesce(max(position) + 1, 0) FROM views.ledger_leaves"
+    )
+    return size
 
 
 async def fetch_nodes(
@@ -239,7 +242,7 @@ async def log_origin(conn: asyncpg.Connection, default: str, *, keep: bool = Fal
     """The log's checkpoint origin: the one recorded with its first checkpoint, so a
     database renamed or restored elsewhere keeps it; else `default` (recorded as the
     origin from now on with `keep`, which the signer does in its transaction)."""
-    found = await conn.fetchval("SELECT origin FROM views.ledger_origin")
+    found: str | None = await conn.fetchval("SELECT origin FROM views.ledger_origin")
     if found is not None:
         return found
     if keep:
@@ -247,16 +250,18 @@ async def log_origin(conn: asyncpg.Connection, default: str, *, keep: bool = Fal
             "INSERT INTO views.ledger_origin (origin) VALUES ($1) ON CONFLICT DO NOTHING",
             default,
         )
-        return await conn.fetchval("SELECT origin FROM views.ledger_origin")
+        kept: str = await conn.fetchval("SELECT origin FROM views.ledger_origin")
+        return kept
     return default
 
 
 async def latest_checkpoint(conn: asyncpg.Connection) -> str | None:
     """The latest head's C2SP checkpoint (heads signed before checkpoints have none)."""
-    return await conn.fetchval(
+    checkpoint: str | None = await conn.fetchval(
         "SELECT checkpoint FROM views.ledger_heads WHERE checkpoint IS NOT NULL "
         "ORDER BY size DESC LIMIT 1"
     )
+    return checkpoint
 
 
 async def all_heads(conn: asyncpg.Connection) -> list[TreeHead]:
@@ -354,7 +359,7 @@ async def case_map_entries(
         "WHERE leaf_index >= $1",
         since,
     )
-    return [tuple(r.values()) for r in rows]  # type: ignore[misc]
+    return [tuple(r.values()) for r in rows]
 
 
 async def save_case_map_entries(
@@ -386,4 +391,4 @@ async def case_map_from_leaves(
         "ORDER BY l.originator_id, l.position DESC",
         size,
     )
-    return [tuple(r.values()) for r in rows]  # type: ignore[misc]
+    return [tuple(r.values()) for r in rows]

@@ -182,7 +182,7 @@ class Supervisor:
             log.info("task_stopped", task=name)
 
     def _backoff(self, failures: int) -> float:
-        delay = min(self.max_backoff, self.initial_backoff * 2 ** min(failures, 30))
+        delay: float = min(self.max_backoff, self.initial_backoff * 2 ** min(failures, 30))
         return delay * random.uniform(0.9, 1.1)  # noqa: S311 - jitter, not a secret
 
 
