@@ -1,4 +1,8 @@
-"""View `audit_trail`: one row per event of any case: who did what, when."""
+"""View `audit_trail`: one row per event of any case: who did what, when.
+
+Its `case_type` is the case type's name, as the URLs (singular), the warnings and the
+ledger's case map say it (`problem`, `credit_repair`), not the aggregate's class name
+the event's topic carries (`ProjectProblem`, `CreditRepair`)."""
 
 from __future__ import annotations
 
@@ -9,12 +13,18 @@ from uuid import UUID
 
 import asyncpg
 
+from domain.registry import ALL_CASE_TYPES
 from projections.runner import StoredEvent
+
+# The aggregate's class name (StoredEvent.case_type) -> the case type's name.
+CASE_TYPE_NAMES = {t.aggregate.__name__: t.name for t in ALL_CASE_TYPES}
 
 
 class AuditTrail:
     name = "audit_trail"
     rebuild_cost = 1.5  # relative Python time per event (oversight/rebuild.py)
+    # 2: case_type is the case type's name (`problem`), not the aggregate's (issue 13)
+    version = 2
     tables = ("views.audit_trail",)
 
     async def create(self, conn: asyncpg.Connection) -> None:
@@ -56,7 +66,7 @@ class AuditTrail:
                 (
                     e.position,
                     e.case_id,
-                    e.case_type,
+                    CASE_TYPE_NAMES.get(e.case_type, e.case_type),
                     e.version,
                     e.type,
                     e.data["timestamp"],

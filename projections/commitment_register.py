@@ -21,7 +21,7 @@ import asyncpg
 from domain.commitment import Status
 from domain.values import Actor, Role
 from projections import cursors
-from projections.bulk import upsert
+from projections.case_rows import fold_case_rows
 from projections.query import Query
 from projections.runner import StoredEvent
 
@@ -199,27 +199,18 @@ class CommitmentRegister:
         )
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
-        mine = [e for e in events if e.case_type == "Commitment"]
-        if not mine:
-            return
-        ids = list({e.case_id for e in mine})
-        rows: dict[UUID, Row] = {
-            r["id"]: dict(r)
-            for r in await conn.fetch(
-                "SELECT * FROM views.commitment_register WHERE id = ANY($1::uuid[])", ids
-            )
-        }
-        for e in mine:
-            row = rows.setdefault(e.case_id, {})
-            HANDLERS[e.type](row, e)
-            row.update(version=e.version, position=e.position, updated_at=e.data["timestamp"])
-            row["list_group"], row["list_key"] = list_position(row)
-        await upsert(
+        await fold_case_rows(
             conn,
             "views.commitment_register",
             COLUMNS,
-            [tuple(row[c] for c in COLUMNS) for row in rows.values()],
+            [e for e in events if e.case_type == "Commitment"],
+            HANDLERS,
+            finish=_place_in_list,
         )
+
+
+def _place_in_list(row: Row) -> None:
+    row["list_group"], row["list_key"] = list_position(row)
 
 
 # --- queries -------------------------------------------------------------------------

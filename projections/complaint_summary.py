@@ -17,7 +17,7 @@ import asyncpg
 from domain.complaint import NOT_RATED, OPEN_STATUSES, STEP_OF, STEPS, Status
 from domain.values import Actor, Role
 from projections import cursors
-from projections.bulk import upsert
+from projections.case_rows import fold_case_rows
 from projections.query import Query
 from projections.runner import StoredEvent
 
@@ -358,29 +358,21 @@ class ComplaintSummary:
         )
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
-        mine = [e for e in events if e.case_type == "Complaint"]
-        if not mine:
-            return
-        ids = list({e.case_id for e in mine})
-        rows: dict[UUID, Row] = {
-            r["id"]: dict(r)
-            for r in await conn.fetch(
-                "SELECT * FROM views.complaint_summary WHERE id = ANY($1::uuid[])", ids
-            )
-        }
-        for e in mine:
-            row = rows.setdefault(e.case_id, {})
-            HANDLERS[e.type](row, e)
-            row.update(version=e.version, position=e.position, updated_at=e.data["timestamp"])
-            row["due_at"] = active_deadline(row)
-            row["due_provisional"] = active_provisional(row)
-            row["due_step"] = active_step(row) if row["due_at"] is not None else None
-        await upsert(
+        await fold_case_rows(
             conn,
             "views.complaint_summary",
             COLUMNS,
-            [tuple(row[c] for c in COLUMNS) for row in rows.values()],
+            [e for e in events if e.case_type == "Complaint"],
+            HANDLERS,
+            finish=_waits_on,
         )
+
+
+def _waits_on(row: Row) -> None:
+    """The deadline the case waits on now, and its step."""
+    row["due_at"] = active_deadline(row)
+    row["due_provisional"] = active_provisional(row)
+    row["due_step"] = active_step(row) if row["due_at"] is not None else None
 
 
 # --- the list query ----------------------------------------------------------------

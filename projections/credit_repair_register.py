@@ -23,7 +23,7 @@ from domain.access import SEE_ALL
 from domain.credit_repair import Outcome, Stage, Status
 from domain.values import Actor, Role
 from projections import cursors
-from projections.bulk import upsert
+from projections.case_rows import fold_case_rows
 from projections.query import Query
 from projections.runner import StoredEvent
 
@@ -232,25 +232,12 @@ class CreditRepairRegister:
         )
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
-        mine = [e for e in events if e.case_type == CASE_TYPE]
-        if not mine:
-            return
-        ids = list({e.case_id for e in mine})
-        rows: dict[UUID, Row] = {
-            r["id"]: dict(r)
-            for r in await conn.fetch(
-                "SELECT * FROM views.credit_repair_register WHERE id = ANY($1::uuid[])", ids
-            )
-        }
-        for e in mine:
-            row = rows.setdefault(e.case_id, {})
-            HANDLERS[e.type](row, e)
-            row.update(version=e.version, position=e.position, updated_at=e.data["timestamp"])
-        await upsert(
+        await fold_case_rows(
             conn,
             "views.credit_repair_register",
             COLUMNS,
-            [tuple(row[c] for c in COLUMNS) for row in rows.values()],
+            [e for e in events if e.case_type == CASE_TYPE],
+            HANDLERS,
         )
 
 

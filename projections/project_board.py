@@ -29,6 +29,7 @@ from domain.project import MemberKind, ProblemStatus
 from domain.values import Actor, Role
 from projections import cursors
 from projections.bulk import upsert
+from projections.case_rows import load_rows
 from projections.query import Query
 from projections.runner import StoredEvent
 
@@ -390,22 +391,12 @@ class ProjectBoard:
         mine = [e for e in events if e.case_type in ("Project", "ProjectProblem")]
         if not mine:
             return
-        problem_ids = list({e.case_id for e in mine if e.case_type == "ProjectProblem"})
-        problems: dict[UUID, Row] = {
-            r["id"]: dict(r)
-            for r in await conn.fetch(
-                "SELECT * FROM views.project_problems WHERE id = ANY($1::uuid[])", problem_ids
-            )
-        }
+        problem_ids = {e.case_id for e in mine if e.case_type == "ProjectProblem"}
+        problems = await load_rows(conn, "views.project_problems", problem_ids)
         project_ids = {e.case_id for e in mine if e.case_type == "Project"}
         project_ids |= {r["project_id"] for r in problems.values()}
         project_ids |= {e.data["project_id"] for e in mine if e.type == "Raised"}
-        projects: dict[UUID, Row] = {
-            r["id"]: dict(r)
-            for r in await conn.fetch(
-                "SELECT * FROM views.project_board WHERE id = ANY($1::uuid[])", list(project_ids)
-            )
-        }
+        projects = await load_rows(conn, "views.project_board", project_ids)
         serving = {e.case_id for e in mine if e.type in MEMBER_HANDLERS}
         members = Members(
             [

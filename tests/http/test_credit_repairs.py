@@ -306,7 +306,7 @@ def test_whole_life_repaired(client, clock):
     )
     assert r.status_code == 200, r.text
     assert [(i["type"], i["case_type"]) for i in r.json()["items"]] == [
-        (e["type"], "CreditRepair") for e in events
+        (e["type"], "credit_repair") for e in events
     ]
 
     # A final case refuses every move.
