@@ -165,9 +165,9 @@ async def test_the_complaints_show_the_variety_a_supervisor_meets(demo):
     assert any(r["escalated_due"] for r in rows)
     # Overdue at the end of the period: reminded by the deadline watcher.
     assert any(r["reminders"] and r["due_at"] and r["due_at"] < summary.end for r in rows)
-    assert watcher["Complaint.Reminded"] >= 3
-    assert watcher["Complaint.Escalated"] >= 2
-    assert watcher["Commitment.Overdue"] >= 4
+    assert watcher["complaint.Reminded"] >= 3
+    assert watcher["complaint.Escalated"] >= 2
+    assert watcher["commitment.Overdue"] >= 4
     assert max(r[0] for r in supplies) >= 2  # a commitment fulfilled in parts
     assert epidemic >= 3
     assert all(p["task_forces"] and p["officers"] for p in projects)
