@@ -29,7 +29,7 @@ from oversight.demo import (
     RELEASE_DAY,
     RELEASE_PROJECTS,
     DemoSummary,
-    _build_plan,
+    build_plan,
     load_demo,
 )
 from oversight.runtime import PROJECTIONS, build_application, create_app
@@ -207,7 +207,7 @@ def test_any_seed_gives_a_valid_plan_and_another_seed_other_data():
     calendar = calendar_for(sla)
     plans = {}
     for seed in range(40):
-        plan, _ = _build_plan(calendar, sla, DEMO_START, seed)  # raises on an invalid plan
+        plan, _ = build_plan(calendar, sla, DEMO_START, seed)  # raises on an invalid plan
         plans[seed] = [(s.at, s.move) for s in plan.steps]
     assert plans[0] != plans[1]
 
