@@ -30,8 +30,8 @@ nodes, and checks:
    only the public key a rewritten ledger is narrowed to the events between two heads.
 
 Head-level failures are grouped: one line per kind, naming the heads' sizes. The
-report's first problem names the first tampered event (leaf position, notification
-id, case id and version where known); the same store gives the same problem lines with
+report's first finding names the first tampered event (leaf position, notification
+id, case id and version where known); the same store gives the same finding lines with
 the public or the private key unless the ledger tables themselves were rewritten
 (which only the seals can pin to an event).
 
@@ -97,14 +97,14 @@ _EVENT_TIMES = EVENTS_TABLE.removesuffix("_events") + "_event_times"
 
 
 @dataclass
-class Problem:
+class Finding:
     kind: str
     detail: str
     position: int | None = None  # a leaf of the ledger (`in_store`: a place in the store)
     notification_id: int | None = None
     case_id: UUID | None = None
     version: int | None = None
-    sizes: tuple[int, ...] = ()  # the heads a head-level problem is about
+    sizes: tuple[int, ...] = ()  # the heads a head-level finding is about
     in_store: bool = False
 
     def describe(self) -> str:
@@ -130,29 +130,29 @@ class Report:
     renumbered: int = 0  # matched events whose notification id is not the ledger's
     seals_checked: bool = False
     seconds: float = 0.0
-    problems: list[Problem] = field(default_factory=list)  # tampered: exit status 1
-    findings: list[Problem] = field(default_factory=list)  # unverified: exit status 2
+    tampered: list[Finding] = field(default_factory=list)  # exit status 1
+    unverified: list[Finding] = field(default_factory=list)  # exit status 2
     notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not self.findings
+        return not self.tampered and not self.unverified
 
     @property
     def status(self) -> int:
         """0 everything holds, 1 tampered, 2 unverified (nothing contradicts the store,
         but part of it is under no signature that should be there)."""
-        return 1 if self.problems else 2 if self.findings else 0
+        return 1 if self.tampered else 2 if self.unverified else 0
 
     @property
-    def first_event_problem(self) -> Problem | None:
-        return next((p for p in self.problems if p.kind in EVENT_KINDS), None)
+    def first_tampered_event(self) -> Finding | None:
+        return next((p for p in self.tampered if p.kind in EVENT_KINDS), None)
 
-    def add(self, problem: Problem) -> None:
-        self.problems.append(problem)
+    def add(self, finding: Finding) -> None:
+        self.tampered.append(finding)
 
-    def problem_lines(self) -> list[str]:
-        return [p.describe() for p in self.problems]
+    def tampered_lines(self) -> list[str]:
+        return [p.describe() for p in self.tampered]
 
     def lines(self, limit: int = 20) -> list[str]:
         rate = self.events / self.seconds if self.seconds else 0.0
@@ -172,17 +172,17 @@ class Report:
         if self.ok:
             out.append("OK: every event, leaf, node, head and signature holds")
             return out
-        first = self.first_event_problem
+        first = self.first_tampered_event
         if first is not None:
             out.append(f"FIRST TAMPERED EVENT: {first.describe()}")
-        if self.problems:
-            out.append(f"FAILED (tampered): {len(self.problems)} problem(s)")
-            out += ["  " + p.describe() for p in self.problems[:limit]]
-            if len(self.problems) > limit:
-                out.append(f"  ... and {len(self.problems) - limit} more")
-        if self.findings:
-            out.append(f"UNVERIFIED: {len(self.findings)} finding(s)")
-            out += ["  " + p.describe() for p in self.findings[:limit]]
+        if self.tampered:
+            out.append(f"FAILED (tampered): {len(self.tampered)} problem(s)")
+            out += ["  " + p.describe() for p in self.tampered[:limit]]
+            if len(self.tampered) > limit:
+                out.append(f"  ... and {len(self.tampered) - limit} more")
+        if self.unverified:
+            out.append(f"UNVERIFIED: {len(self.unverified)} finding(s)")
+            out += ["  " + p.describe() for p in self.unverified[:limit]]
         return out
 
 
@@ -391,7 +391,7 @@ class _Walk:
     row costs Python objects and calls per event, so `_bulk` first tries to certify a
     whole chunk at once (equal leaf hashes all along, the expected nodes and seals):
     exactly the in-step matches `_step` would make, in list comparisons and tight
-    hashing loops. Any doubt and the chunk goes row by row, so the problems reported
+    hashing loops. Any doubt and the chunk goes row by row, so the findings reported
     are `_step`'s alone.
     """
 
@@ -438,8 +438,8 @@ class _Walk:
         self.ledger_tree = CompactRange()
         self.store_roots: dict[int, bytes] = {}
         self.ledger_roots: dict[int, bytes] = {}
-        self.node_problems = 0
-        self.ledger_problems: list[Problem] = []
+        self.node_mismatches = 0
+        self.ledger_findings: list[Finding] = []
         # The two trees have had the same leaves so far (the bulk path builds one for
         # both); appending the same leaves to two different trees never rejoins them.
         self.in_step = True
@@ -490,13 +490,13 @@ class _Walk:
         if self.sealer is not None:
             while (s := await self.seals.next()) is not None:  # sealed, the ledger has no more
                 self.sealed_missing.append((s["position"], s["notification_id"]))
-        if self.node_problems > 3:
-            self.ledger_problems.append(
-                Problem("ledger-node", f"{self.node_problems - 3} more stored nodes differ")
+        if self.node_mismatches > 3:
+            self.ledger_findings.append(
+                Finding("ledger-node", f"{self.node_mismatches - 3} more stored nodes differ")
             )
         if await self.nodes.next() is not None:
-            self.ledger_problems.append(
-                Problem("ledger-node", "the ledger stores nodes beyond its leaves")
+            self.ledger_findings.append(
+                Finding("ledger-node", "the ledger stores nodes beyond its leaves")
             )
 
     async def close(self) -> None:
@@ -701,8 +701,8 @@ class _Walk:
     async def _take_leaf(self, leaf: _Leaf) -> None:
         tree = self.ledger_tree
         if leaf.position != tree.size:
-            self.ledger_problems.append(
-                Problem(
+            self.ledger_findings.append(
+                Finding(
                     "ledger-gap",
                     f"the ledger's leaves jump from {tree.size} to {leaf.position}",
                     leaf.position,
@@ -715,10 +715,10 @@ class _Walk:
                 index,
                 h,
             ):
-                self.node_problems += 1
-                if self.node_problems <= 3:
-                    self.ledger_problems.append(
-                        Problem(
+                self.node_mismatches += 1
+                if self.node_mismatches <= 3:
+                    self.ledger_findings.append(
+                        Finding(
                             "ledger-node",
                             f"stored node (level {level}, index {index}) does not match the "
                             "ledger's leaves",
@@ -775,13 +775,13 @@ class _Walk:
     # --- what is left -------------------------------------------------------------------
 
     async def finish(self) -> None:
-        """Name every anomaly once, in store order, ahead of the ledger's own problems."""
+        """Name every anomaly once, in store order, ahead of the ledger's own findings."""
         report = self.report
-        found: list[Problem] = []
+        found: list[Finding] = []
         named: set[int] = set()  # leaf positions already named
         for event, leaf in self.altered:
             found.append(
-                Problem(
+                Finding(
                     "altered",
                     "its stored bytes no longer hash to the ledger's leaf",
                     leaf.position,
@@ -791,14 +791,14 @@ class _Walk:
                 )
             )
             named.add(leaf.position)
-        for problem in await self._reordered():
-            found.append(problem)
-            named.add(problem.position or 0)
+        for finding in await self._reordered():
+            found.append(finding)
+            named.add(finding.position or 0)
         left = sorted([*self.leaves_by_leaf.values(), *self.duplicate_leaves], key=_position)
         tail = [lf for lf in left if lf.position > self.last_matched_leaf]
         for leaf in left[: len(left) - len(tail)] if len(tail) > 1 else left:
             found.append(
-                Problem(
+                Finding(
                     "removed",
                     "the ledger recorded this event; the store no longer has it",
                     leaf.position,
@@ -816,7 +816,7 @@ class _Walk:
         for event in unmatched:
             if event.index < self.last_matched_event:
                 found.append(
-                    Problem(
+                    Finding(
                         "inserted",
                         "this event is in the store but not in the ledger",
                         event.index,
@@ -828,9 +828,9 @@ class _Walk:
                 )
             else:
                 report.pending += 1
-        found += self._seal_problems(named)
+        found += self._seal_findings(named)
         found.sort(key=lambda p: (p.position if p.position is not None else -1, p.kind))
-        report.problems[:0] = [*found, *self.ledger_problems]
+        report.tampered[:0] = [*found, *self.ledger_findings]
         if report.renumbered and self.first_renumbered is not None:
             position, notification_id = self.first_renumbered
             report.notes.append(
@@ -839,13 +839,13 @@ class _Walk:
                 "notification ids are not in the leaves, so this alone changes nothing signed"
             )
 
-    def _seal_problems(self, named: set[int]) -> list[Problem]:
+    def _seal_findings(self, named: set[int]) -> list[Finding]:
         found = []
         for position, (sealed_at, leaf) in sorted(self.seal_failures.items()):
             if position in named:
                 continue
             found.append(
-                Problem(
+                Finding(
                     "altered",
                     f"this event is not the one sealed at leaf {sealed_at} when its head was "
                     "signed (the ledger tables were rewritten to match it)",
@@ -860,7 +860,7 @@ class _Walk:
         if len(trailing) > 1:
             missing = missing[: len(missing) - len(trailing)]
             found.append(
-                Problem(
+                Finding(
                     "truncated",
                     f"the ledger's leaves {trailing[0][0]}..{trailing[-1][0]} "
                     f"({len(trailing)} events, notifications {trailing[0][1]} to "
@@ -872,7 +872,7 @@ class _Walk:
             )
         for position, notification_id in missing:
             found.append(
-                Problem(
+                Finding(
                     "removed",
                     "sealed at this leaf when its head was signed; neither the ledger nor "
                     "the store has it any more (the ledger tables were rewritten)",
@@ -884,7 +884,7 @@ class _Walk:
             if leaf.position in named:
                 continue
             found.append(
-                Problem(
+                Finding(
                     "inserted",
                     "this event lies among sealed leaves but carries no seal (the ledger "
                     "tables were rewritten to take it in)",
@@ -896,7 +896,7 @@ class _Walk:
             )
         return found
 
-    async def _reordered(self) -> list[Problem]:
+    async def _reordered(self) -> list[Finding]:
         """The matched events outside the heaviest increasing sequence of leaf positions
         (in store order): the fewest whose moving explains the order."""
         runs: list[list[int]] = []
@@ -911,7 +911,7 @@ class _Walk:
             return []
         kept = _heaviest_increasing(runs)
         moved = [run for i, run in enumerate(runs) if i not in kept]
-        problems = []
+        reordered = []
         for index, position, length, _ in moved:
             named = [self.out_of_step.get(p) for p in range(position, position + length)]
             found = [pair for pair in named if pair is not None]
@@ -934,8 +934,8 @@ class _Walk:
                     )
                 ]  # fmt: skip
             for leaf_position, notification_id, case_id, version, store_index in rows:
-                problems.append(
-                    Problem(
+                reordered.append(
+                    Finding(
                         "reordered",
                         f"the ledger recorded it at leaf {leaf_position}; the store now has "
                         f"it at position {store_index}",
@@ -945,7 +945,7 @@ class _Walk:
                         version,
                     )
                 )
-        return problems
+        return reordered
 
 
 def _position(leaf: _Leaf) -> int:
@@ -956,8 +956,8 @@ def _index(event: _Event) -> int:
     return event.index
 
 
-def _truncated(first: _Leaf, last: _Leaf, count: int) -> Problem:
-    return Problem(
+def _truncated(first: _Leaf, last: _Leaf, count: int) -> Finding:
+    return Finding(
         "truncated",
         f"the store has lost the ledger's last {count} events (leaves {first.position}.."
         f"{last.position}, notifications {first.notification_id} to {last.notification_id})",
@@ -1094,10 +1094,10 @@ async def _check_heads(
             replaced.append(head.size)
     add = report.add
     for rotation, why in chain.invalid:
-        add(Problem("key-rotation", f"the rotation {rotation.describe()} is ignored: {why}"))
+        add(Finding("key-rotation", f"the rotation {rotation.describe()} is ignored: {why}"))
     for (signed_by, in_force), sizes in wrong_key.items():
         add(
-            Problem(
+            Finding(
                 "head-key",
                 f"{_heads(sizes)} {'were' if len(sizes) > 1 else 'was'} signed by key "
                 f"{signed_by}, not by the key in force, {in_force} (no rotation signed by "
@@ -1106,11 +1106,11 @@ async def _check_heads(
             )
         )
     if bad_signature:
-        add(Problem("head-signature", f"{_heads(bad_signature)}: the signature is invalid",
+        add(Finding("head-signature", f"{_heads(bad_signature)}: the signature is invalid",
                     sizes=tuple(bad_signature)))  # fmt: skip
     if bad_checkpoint:
         add(
-            Problem(
+            Finding(
                 "head-checkpoint",
                 f"{_heads(bad_checkpoint)}: the checkpoint (signed note of origin {origin}) is "
                 "not this head's, or not signed by the key in force",
@@ -1118,16 +1118,16 @@ async def _check_heads(
             )
         )
     if out_of_time:
-        add(Problem("head-time", f"{_heads(out_of_time)} dated before the head before it",
+        add(Finding("head-time", f"{_heads(out_of_time)} dated before the head before it",
                     sizes=tuple(out_of_time)))  # fmt: skip
     if differs or beyond:
         report.add(_store_against_heads(differs, beyond, report.events))
-    if differs and report.first_event_problem is None:
+    if differs and report.first_tampered_event is None:
         first = min(differs)
         await _narrow(conn, max((s for s in holds if s < first), default=0), first, report)
     if rewritten:
         add(
-            Problem(
+            Finding(
                 "ledger-rewritten",
                 f"the ledger's leaves do not hash to the roots of {_heads(rewritten)}: the "
                 "ledger tables were changed after they were signed",
@@ -1136,7 +1136,7 @@ async def _check_heads(
         )
     if unproved:
         add(
-            Problem(
+            Finding(
                 "consistency",
                 f"the ledger cannot prove that {_heads(unproved)} extend the head before each"
                 + (f" ({gaps[0]})" if gaps else ""),
@@ -1144,21 +1144,21 @@ async def _check_heads(
             )
         )
     if forged:
-        add(Problem("published-signature",
+        add(Finding("published-signature",
                     f"{_heads(forged)} in the published log: not signed by the key",
                     sizes=tuple(forged)))  # fmt: skip
     if missing:
-        add(Problem("published-missing",
+        add(Finding("published-missing",
                     f"{_heads(missing)} published but no longer in the database",
                     sizes=tuple(missing)))  # fmt: skip
     if replaced:
-        add(Problem("published-differs",
+        add(Finding("published-differs",
                     f"{_heads(replaced)}: the database's differ from the ones published",
                     sizes=tuple(replaced)))  # fmt: skip
     report.published = len(published)
 
 
-def _store_against_heads(differs: dict[int, bool], beyond: dict[int, bool], events: int) -> Problem:
+def _store_against_heads(differs: dict[int, bool], beyond: dict[int, bool], events: int) -> Finding:
     """One line for every head the store no longer reproduces (its root differs, or it
     covers more events than the store holds); `True` values were published."""
 
@@ -1179,7 +1179,7 @@ def _store_against_heads(differs: dict[int, bool], beyond: dict[int, bool], even
             f"{'and ' if differs else ''}{_heads(sizes)}{published(beyond)} "
             f"{'cover' if len(sizes) > 1 else 'covers'} more events than the store's {events}"
         )
-    return Problem(
+    return Finding(
         "head-root" if differs else "head-beyond-store",
         "; ".join(parts),
         sizes=tuple(sorted([*differs, *beyond])),
@@ -1266,7 +1266,7 @@ async def _narrow(conn: asyncpg.Connection, start: int, end: int, report: Report
     )
     span = " to ".join(f"notification {r['notification_id']}" for r in rows)
     report.add(
-        Problem(
+        Finding(
             "head-root",
             f"an event among leaves {start}..{end - 1} ({span}) differs from what was "
             "signed; give the private key to name it",
@@ -1322,8 +1322,8 @@ async def _check_coverage(
             waited = (row["now"] - since).total_seconds() if since is not None else None
             if waited is None or waited > overdue_seconds:
                 count = report.events - covered
-                report.findings.append(
-                    Problem(
+                report.unverified.append(
+                    Finding(
                         "unsigned",
                         f"{count} event{'s' if count > 1 else ''} from here on "
                         f"{'are' if count > 1 else 'is'} under no signed head, and the first "
@@ -1348,8 +1348,8 @@ async def _check_coverage(
         last,
     )
     if beyond["n"]:
-        report.findings.append(
-            Problem(
+        report.unverified.append(
+            Finding(
                 "sealed-unsigned",
                 f"{beyond['n']} seal{'s' if beyond['n'] > 1 else ''} (leaves {beyond['first']}.."
                 f"{beyond['last']}) lie beyond the last signed head "
@@ -1390,7 +1390,7 @@ async def _check_case_map(
     recomputed = CaseMap((r[0], Entry(case_type_of(r[1]), r[2], r[3])) for r in rows)
     if recomputed.root() != last.map_root:
         report.add(
-            Problem(
+            Finding(
                 "head-map",
                 f"the store's cases as of head {last.size} ({len(recomputed)} cases: each "
                 "one's case type, last version and its leaf) do not hash to the head's case "

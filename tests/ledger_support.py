@@ -272,7 +272,7 @@ def _facts(report: Report) -> tuple:
         report.sealed,
         report.pending,
         report.seals_checked,
-        report.problems,
+        report.tampered,
     )
 
 
@@ -313,7 +313,7 @@ async def check_named(store: str, key: LedgerKey, kind: str, event: dict) -> Rep
 
 
 def check_names(report: Report, kind: str, event: dict) -> None:
-    first = report.first_event_problem
+    first = report.first_tampered_event
     assert not report.ok
     assert first is not None, report.lines()
     assert first.kind == kind, report.lines()

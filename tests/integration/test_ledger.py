@@ -145,7 +145,7 @@ async def test_after_an_altered_event_the_rest_is_still_certified_in_bulk(
         assert certified == [0, *range(16, base.leaves, 8)], (certified, base.leaves)
         # Every head is past the altered event: the store's root differs at each (one
         # line naming them all).
-        head_roots = [p for p in report.problems if p.kind == "head-root"]
+        head_roots = [p for p in report.tampered if p.kind == "head-root"]
         assert [len(p.sizes) for p in head_roots] == [report.heads], report.lines()
 
 
@@ -275,8 +275,8 @@ async def test_a_damaged_node_table_is_reported_and_never_signed_over(
     with pytest.raises(LedgerMismatch):
         await sign(store, base.key, POLICY, force=True)
     report = await verify_every_way(store, base.key)
-    assert report.first_event_problem is None
-    kinds = {p.kind for p in report.problems}
+    assert report.first_tampered_event is None
+    kinds = {p.kind for p in report.tampered}
     assert "ledger-node" in kinds, report.lines()
     assert "consistency" in kinds, report.lines()
 
@@ -293,7 +293,7 @@ async def test_one_altered_byte_is_named(store: str, base: Base) -> None:
         params=(victim["notification_id"],),
     )
     report = await check_named(store, base.key, "altered", victim)
-    assert any(p.kind == "head-root" for p in report.problems)
+    assert any(p.kind == "head-root" for p in report.tampered)
 
 
 async def test_a_deleted_event_is_named(store: str, base: Base) -> None:
@@ -327,15 +327,15 @@ async def test_two_swapped_events_are_named(store: str, base: Base) -> None:
         report = await verify_every_way(store, key)
         # Matched by content, each event is named once, by its own case and version, at
         # the leaf the ledger recorded it at; nothing between them is blamed.
-        reordered = [p for p in report.problems if p.kind == "reordered"]
+        reordered = [p for p in report.tampered if p.kind == "reordered"]
         assert [(p.position, p.notification_id, p.case_id, p.version) for p in reordered] == [
             (first["position"], second["notification_id"], first["originator_id"],
              first["originator_version"]),
             (second["position"], first["notification_id"], second["originator_id"],
              second["originator_version"]),
         ], report.lines()  # fmt: skip
-        assert report.first_event_problem == reordered[0]
-        assert [p.kind for p in report.problems] == ["reordered", "reordered", "head-root"]
+        assert report.first_tampered_event == reordered[0]
+        assert [p.kind for p in report.tampered] == ["reordered", "reordered", "head-root"]
 
 
 async def test_a_truncated_tail_after_a_head_is_named(store: str, base: Base) -> None:
@@ -346,9 +346,9 @@ async def test_a_truncated_tail_after_a_head_is_named(store: str, base: Base) ->
         params=(victim["notification_id"],),
     )
     report = await check_named(store, base.key, "truncated", victim)
-    assert [p.kind for p in report.problems] == ["truncated", "head-beyond-store"]
+    assert [p.kind for p in report.tampered] == ["truncated", "head-beyond-store"]
     assert f"the store has lost the ledger's last {base.leaves - victim['position']} events" in (
-        report.problems[0].detail
+        report.tampered[0].detail
     )
 
 
@@ -427,15 +427,15 @@ async def test_a_ledger_rewritten_to_match_is_caught_and_the_event_named(
     await _rewrite_ledger_to_match(store, victim)
     report = await verify_every_way(store, base.key)
     check_names(report, "altered", victim)
-    kinds = {p.kind for p in report.problems}
+    kinds = {p.kind for p in report.tampered}
     assert {"ledger-rewritten", "head-root"} <= kinds, report.lines()
     # With only the public key, no seal can be checked: still caught, and narrowed to
     # the events between the last head that holds and the first that does not.
     public_only = LedgerKey(public=base.key.public)
     report = await verify_every_way(store, public_only)
     assert not report.ok
-    assert report.first_event_problem is None
-    narrowed = [p for p in report.problems if p.kind == "head-root" and "among leaves" in p.detail]
+    assert report.first_tampered_event is None
+    narrowed = [p for p in report.tampered if p.kind == "head-root" and "among leaves" in p.detail]
     assert len(narrowed) == 1, report.lines()
     start = (victim["position"] // EVERY) * EVERY
     assert f"among leaves {start}..{start + EVERY - 1}" in narrowed[0].detail
@@ -449,14 +449,14 @@ async def test_a_forged_head_signature_is_caught(store: str, base: Base) -> None
         params=(EVERY,),
     )
     report = await verify_every_way(store, base.key)
-    assert [p.kind for p in report.problems] == ["head-signature"], report.lines()
+    assert [p.kind for p in report.tampered] == ["head-signature"], report.lines()
 
 
 async def test_heads_from_another_key_are_caught(store: str, base: Base, tmp_path: Path) -> None:
     other = generate_key_file(tmp_path / "other.key")
     report = await verify_every_way(store, LedgerKey(public=other.public))
-    assert [p.kind for p in report.problems] == ["head-key"], report.lines()
-    assert len(report.problems[0].sizes) == report.heads
+    assert [p.kind for p in report.tampered] == ["head-key"], report.lines()
+    assert len(report.tampered[0].sizes) == report.heads
 
 
 # --- the command ------------------------------------------------------------------------
@@ -537,14 +537,14 @@ async def test_published_heads_catch_a_database_rewritten_whole(
         report = await verify_database(conn, base.key, published=published, overdue_seconds=OVERDUE)
     finally:
         await conn.close()
-    kinds = [p.kind for p in report.problems]
+    kinds = [p.kind for p in report.tampered]
     assert kinds == ["head-root", "head-root", "published-missing"], report.lines()
     # Every published head past the removed event fails; the ones before it still hold.
     failing = {h.size for h in published if h.size > victim["position"]}
-    assert set(report.problems[0].sizes) == failing
-    assert f"{len(failing)} of them published" in report.problems[0].detail
-    assert "among leaves 0..49" in report.problems[1].detail  # no seal names it any more
-    assert set(report.problems[2].sizes) == {h.size for h in published}
+    assert set(report.tampered[0].sizes) == failing
+    assert f"{len(failing)} of them published" in report.tampered[0].detail
+    assert "among leaves 0..49" in report.tampered[1].detail  # no seal names it any more
+    assert set(report.tampered[2].sizes) == {h.size for h in published}
 
 
 def test_an_unreadable_heads_log_stops_verify(

@@ -120,8 +120,8 @@ async def test_a_head_committing_to_another_map_is_named(store: str, base: Base)
     finally:
         await conn.close()
     report = await verify(store, base.key)
-    assert [p.kind for p in report.problems] == ["head-map"], report.lines()
-    assert f"as of head {last.size}" in report.problems[0].detail
+    assert [p.kind for p in report.tampered] == ["head-map"], report.lines()
+    assert f"as of head {last.size}" in report.tampered[0].detail
 
 
 async def test_verify_reads_a_ledger_the_service_has_not_migrated_yet(

@@ -144,7 +144,7 @@ async def test_a_ledger_forked_by_a_key_swap_is_named_once_with_either_key(
     in_force = [50, 100, 150, 200, base.signed]
     for key in (base.key, LedgerKey(public=base.key.public)):
         report = await verify(store, key)
-        assert report.problem_lines() == [
+        assert report.tampered_lines() == [
             f"head-key: 1 signed head (size {head.size}) was signed by key {other.key_id}, not "
             f"by the key in force, {base.key.key_id} (no rotation signed by both keys hands "
             "over to it)"
@@ -152,7 +152,7 @@ async def test_a_ledger_forked_by_a_key_swap_is_named_once_with_either_key(
         assert report.status == 1
     for key in (other, LedgerKey(public=other.public)):
         report = await verify(store, key)
-        assert report.problem_lines() == [
+        assert report.tampered_lines() == [
             f"head-key: {len(in_force)} signed heads (sizes {in_force[0]} to {in_force[-1]}) "
             f"were signed by key {base.key.key_id}, not by the key in force, {other.key_id} "
             "(no rotation signed by both keys hands over to it)"
@@ -234,8 +234,8 @@ async def test_a_rotation_signed_by_one_key_only_hands_over_nothing(
     finally:
         await conn.close()
     report = await verify(store, base.key)
-    assert [p.kind for p in report.problems] == ["key-rotation"], report.lines()
-    assert "is ignored: not signed by both keys" in report.problems[0].detail
+    assert [p.kind for p in report.tampered] == ["key-rotation"], report.lines()
+    assert "is ignored: not signed by both keys" in report.tampered[0].detail
 
 
 # --- no key made silently ------------------------------------------------------------------

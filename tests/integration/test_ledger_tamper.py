@@ -130,10 +130,10 @@ async def check_report(
     public key."""
     private = await verify_every_way(url, base.key)
     public = await verify_every_way(url, LedgerKey(public=base.key.public))
-    assert private.problem_lines() == expected, private.lines()
-    assert public.problem_lines() == expected, public.lines()
+    assert private.tampered_lines() == expected, private.lines()
+    assert public.tampered_lines() == expected, public.lines()
     assert private.status == public.status == 1
-    assert private.first_event_problem is not None
+    assert private.first_tampered_event is not None
     public_file = tmp_path / "ledger.pub"
     public_file.write_text(base.key.public_pem)
     for key_arg in (None, public_file):
@@ -384,8 +384,8 @@ async def test_a_store_rewritten_whole_with_its_heads_deleted_is_unverified(
     later = first_recorded(store) + timedelta(hours=2)
     for key in (base.key, LedgerKey(public=base.key.public)):
         report = await verify(store, key, now=later)
-        assert report.problem_lines() == [], report.lines()
-        assert [p.describe() for p in report.findings] == [
+        assert report.tampered_lines() == [], report.lines()
+        assert [p.describe() for p in report.unverified] == [
             unsigned(first, base.events - 1, "2.0 h")
         ], report.lines()
         assert report.status == 2
@@ -408,8 +408,8 @@ async def test_heads_deleted_leave_their_seals_beyond_the_last_head(
     start = event_at(store, offset=keep)
     for key in (base.key, LedgerKey(public=base.key.public)):
         report = await verify(store, key, now=later)
-        assert report.problem_lines() == [], report.lines()
-        assert [p.describe() for p in report.findings] == [
+        assert report.tampered_lines() == [], report.lines()
+        assert [p.describe() for p in report.unverified] == [
             unsigned(start, base.events - keep, "2.0 h").replace(
                 "store position 0", f"store position {keep}"
             ),
@@ -420,7 +420,7 @@ async def test_heads_deleted_leave_their_seals_beyond_the_last_head(
         assert report.status == 2
     # The seals alone are a finding at once: no honest signer makes them without a head.
     report = await verify(store, base.key)
-    assert [p.kind for p in report.findings] == ["sealed-unsigned"], report.lines()
+    assert [p.kind for p in report.unverified] == ["sealed-unsigned"], report.lines()
 
 
 async def test_a_ledger_deleted_whole_that_nothing_rebuilds_is_unverified(store, base) -> None:
@@ -441,8 +441,8 @@ async def test_a_ledger_deleted_whole_that_nothing_rebuilds_is_unverified(store,
     first = event_at_any(store, offset=0)
     assert (await verify(store, base.key, now=moved + timedelta(minutes=59))).status == 0
     report = await verify(store, base.key, now=moved + timedelta(hours=2))
-    assert report.problem_lines() == []
-    assert [p.describe() for p in report.findings] == [unsigned(first, base.events, "2.0 h")]
+    assert report.tampered_lines() == []
+    assert [p.describe() for p in report.unverified] == [unsigned(first, base.events, "2.0 h")]
 
 
 def event_at_any(url: str, *, offset: int) -> dict[str, Any]:
@@ -469,6 +469,6 @@ async def test_a_checkpoint_changed_in_the_database(store, base) -> None:
     )
     for key in (base.key, LedgerKey(public=base.key.public)):
         report = await verify(store, key)
-        [line] = report.problem_lines()
+        [line] = report.tampered_lines()
         assert line.startswith(f"head-checkpoint: 1 signed head (size {EVERY}): the checkpoint")
         assert report.status == 1
