@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
+from eventsourcing.domain import Aggregate
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -32,11 +33,16 @@ from api.representation import history_body
 from api.services import Services
 from domain.application import CommandResult
 from domain.cases import CaseType
+from domain.commands import Command
 from domain.errors import ConcurrentUpdate, VersionConflict
 from domain.public_course import public_case_created
 from domain.values import Actor
 
-Present = Callable[[Any, Actor], dict[str, Any]]
+# A case type's representation: its aggregate as the viewer may see it, as JSON values.
+type Present[A: Aggregate] = Callable[[A, Actor], dict[str, Any]]
+# Subscripted at run time with the body class a case type names: a type checker cannot
+# follow a type built from a value, so this alias is not one to it.
+_JSON_BODY: Any = JSONBody
 # The application is synchronous (eventsourcing, psycopg), so each call runs in a worker
 # thread. A plain executor instead of `anyio.to_thread.run_sync`: anyio's capacity
 # limiter, cancel scopes and task state cost about a tenth of the server's CPU under
@@ -182,10 +188,10 @@ def _find_duplicate(value: Any, path: str) -> str | None:
     return None
 
 
-def command_response(
-    case_type: CaseType,
-    present: Present,
-    result: CommandResult,
+def command_response[A: Aggregate](
+    case_type: CaseType[A, Any],
+    present: Present[A],
+    result: CommandResult[A],
     actor: Actor,
     *,
     status: int,
@@ -205,17 +211,19 @@ def command_response(
     return Response(body, status_code=status, headers=headers)
 
 
-def create_handler(case_type: CaseType, present: Present, path: str = "/") -> Any:
+def create_handler[A: Aggregate, C: Command](
+    case_type: CaseType[A, C], present: Present[A], path: str = "/"
+) -> Any:
     async def handler(
-        request: Request[Actor, Any, Any], data: Any, services: NamedDependency[Services]
+        request: Request[Actor, Any, Any], data: C, services: NamedDependency[Services]
     ) -> Response[Any]:
         app, actor, at = services.app, request.user, services.now()
         # Decided here and stored by the group committer, with no worker thread held
         # (domain/application.py create_in_memory); otherwise all of it in a thread.
         loop = asyncio.get_running_loop()
-        stored: asyncio.Future[CommandResult] = loop.create_future()
+        stored: asyncio.Future[CommandResult[A]] = loop.create_future()
 
-        def done(result: CommandResult | None, error: BaseException | None) -> None:
+        def done(result: CommandResult[A] | None, error: BaseException | None) -> None:
             loop.call_soon_threadsafe(_settle, stored, result, error)
 
         if app.create_in_memory(case_type, actor, at, data, done):
@@ -224,7 +232,7 @@ def create_handler(case_type: CaseType, present: Present, path: str = "/") -> An
             result = await in_thread(partial(app.create, case_type, actor, at, data))
         return command_response(case_type, present, result, request.user, status=201)
 
-    handler.__annotations__ = {**handler.__annotations__, "data": JSONBody[case_type.create_body]}
+    handler.__annotations__ = {**handler.__annotations__, "data": _JSON_BODY[case_type.create_body]}
     handler.__name__ = handler.__qualname__ = f"create_{case_type.name}"
     return post(
         path,
@@ -233,7 +241,7 @@ def create_handler(case_type: CaseType, present: Present, path: str = "/") -> An
     )(handler)
 
 
-def move_handler(case_type: CaseType, present: Present, move: str) -> Any:
+def move_handler[A: Aggregate](case_type: CaseType[A, Any], present: Present[A], move: str) -> Any:
     spec = case_type.move(move)
 
     async def handler(
@@ -266,7 +274,7 @@ def move_handler(case_type: CaseType, present: Present, move: str) -> Any:
             case_type=case_type,
         )
         try:
-            result = await in_thread(fn)
+            result: CommandResult[A] = await in_thread(fn)
         except VersionConflict:
             if course is None:
                 raise
@@ -278,7 +286,7 @@ def move_handler(case_type: CaseType, present: Present, move: str) -> Any:
             shown = await in_thread(partial(answered_case, services.app, course, result.case))
         return command_response(case_type, present, result, request.user, status=200, shown=shown)
 
-    handler.__annotations__ = {**handler.__annotations__, "data": JSONBody[spec.body]}
+    handler.__annotations__ = {**handler.__annotations__, "data": _JSON_BODY[spec.body]}
     handler.__name__ = handler.__qualname__ = f"{case_type.name}_{move.replace('-', '_')}"
     return post(
         f"/{{case_id:uuid}}/{move}",
@@ -288,7 +296,7 @@ def move_handler(case_type: CaseType, present: Present, move: str) -> Any:
     )(handler)
 
 
-def read_handlers(case_type: CaseType, present: Present) -> list[Any]:
+def read_handlers[A: Aggregate](case_type: CaseType[A, Any], present: Present[A]) -> list[Any]:
     guard = roles_guard(case_type.read_roles, f"read {case_type.plural}")
 
     async def read(
@@ -343,9 +351,9 @@ def read_handlers(case_type: CaseType, present: Present) -> list[Any]:
     ]
 
 
-def case_router(
-    case_type: CaseType,
-    present: Present,
+def case_router[A: Aggregate](
+    case_type: CaseType[A, Any],
+    present: Present[A],
     *,
     extra: Sequence[Any] = (),
     with_create: bool = True,

@@ -192,18 +192,7 @@ class Oversight(Application[UUID]):
         committer.submit(case, deliver)
         return True
 
-    @overload
-    def move(
-        self,
-        case_id: UUID,
-        move: str,
-        actor: Actor,
-        at: datetime,
-        command: cmd.Command,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult[Complaint]: ...
-
+    # The case type's overload first: `functools.partial` takes the first that fits.
     @overload
     def move[A: Aggregate](
         self,
@@ -216,6 +205,18 @@ class Oversight(Application[UUID]):
         expected_version: int | None = None,
         case_type: CaseType[A, Any],
     ) -> CommandResult[A]: ...
+
+    @overload
+    def move(
+        self,
+        case_id: UUID,
+        move: str,
+        actor: Actor,
+        at: datetime,
+        command: cmd.Command,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult[Complaint]: ...
 
     def move(
         self,
