@@ -13,7 +13,7 @@ from ledger.config import LedgerConfig
 class RateLimit(NamedTuple):
     """At most `count` requests per `seconds` (a fixed window opened by the first)."""
 
-    count: int
+    count: int  # type: ignore[assignment]  # hides tuple.count, which nothing here calls
     seconds: float
 
 

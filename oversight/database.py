@@ -166,7 +166,8 @@ class FailFastPostgresFactory(PostgresFactory):
         statement = float(self.env.get("DB_STATEMENT_TIMEOUT") or DEFAULT_STATEMENT_TIMEOUT)
         datastore = self.datastore
         library = datastore.pool  # made by the library, not opened yet: replaced
-        kwargs = dict(library.kwargs or {})  # type: ignore[call-overload]
+        # psycopg_pool's kwargs may also be a callable; the library's are a dict.
+        kwargs = dict(library.kwargs or {})  # type: ignore[arg-type]
         kwargs["connect_timeout"] = max(2, math.ceil(connect))  # libpq: whole seconds, >= 2
         kwargs["application_name"] = "oversight-store"
         if statement > 0:

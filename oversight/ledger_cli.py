@@ -278,7 +278,7 @@ def cmd_db_roles(args: argparse.Namespace, settings: Settings) -> int:
         version = conn.info.server_version
         sql = roles_sql(args.role, database=database, server_version=version)
         if args.apply:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
             print(
                 f"role {args.role} ready; give it a password, then run the API with it and "
                 "OVERSIGHT_CREATE_TABLE=n",
