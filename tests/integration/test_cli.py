@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import jwt
@@ -127,7 +128,11 @@ def _wait_ready(base: str, proc: subprocess.Popen, seconds: float = 60) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise AssertionError("server did not become ready")
+    try:
+        last = httpx.get(base + "/readyz", timeout=1).text
+    except httpx.HTTPError as e:
+        last = repr(e)
+    raise AssertionError(f"server did not become ready: {last}")
 
 
 def _lodge_through(base: str, env: dict[str, str]) -> None:
@@ -152,8 +157,20 @@ def _lodge_through(base: str, env: dict[str, str]) -> None:
     assert [item["id"] for item in listed.json()["items"]] == [r.json()["id"]]
 
 
-def test_serve_on_a_database_url_answers_real_http(database_url):
-    env = {"DATABASE_URL": database_url, "OVERSIGHT_JWT_SECRET": "k" * 40}
+def _server_env(database_url: str, var: Path, secret: str) -> dict[str, str]:
+    """A server's environment on its own var/ whose ledger key was created first: with
+    DATABASE_URL no key is generated silently, and without one readiness stays 503."""
+    env = {
+        "DATABASE_URL": database_url,
+        "OVERSIGHT_JWT_SECRET": secret,
+        "OVERSIGHT_VAR_DIR": str(var),
+    }
+    assert oversight("ledger", "init-key", env=env).returncode == 0
+    return env
+
+
+def test_serve_on_a_database_url_answers_real_http(database_url, tmp_path):
+    env = _server_env(database_url, tmp_path, "k" * 40)
     port = free_port()
     proc = _serve(env, port)
     try:
@@ -166,8 +183,8 @@ def test_serve_on_a_database_url_answers_real_http(database_url):
         proc.wait(timeout=20)
 
 
-def test_serve_with_one_process_per_core(database_url):
-    env = {"DATABASE_URL": database_url, "OVERSIGHT_JWT_SECRET": "w" * 40}
+def test_serve_with_one_process_per_core(database_url, tmp_path):
+    env = _server_env(database_url, tmp_path, "w" * 40)
     port = free_port()
     proc = _serve(env, port, "--workers", "2")
     try:
