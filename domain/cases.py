@@ -12,7 +12,7 @@ aggregate: `CaseType[Complaint, LodgeComplaint]` creates a `Complaint` from a
 `LodgeComplaint`, and `Move[Complaint, Accept]` pairs the body the API decodes with the
 decision that takes it (a decision written for another body or another aggregate is a
 type error where the move is declared). A case type's moves have different bodies, so
-its table holds `Move[Aggregate, Any]`: the body of a move found by name at run time is
+its table holds `Move[A, Any]`: the body of a move found by name at run time is
 only known to be the one its entry declares.
 """
 
