@@ -30,6 +30,13 @@ ROOT = Path(__file__).resolve().parent.parent
 JWT_SECRET = "test-secret-" + uuid.uuid4().hex
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Browser tests need Debian's chromium: installed here when missing (tests/browser.py).
+    from tests.browser import ensure_chromium
+
+    ensure_chromium()
+
+
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path="/" + name))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-import shutil
 import socket
 import subprocess
 import threading
@@ -21,6 +20,7 @@ from litestar.testing import TestClient
 from api.security_headers import HtmlCspMiddleware
 from oversight.runtime import create_app
 from oversight.settings import Settings
+from tests.browser import require_chromium
 from tests.conftest import JWT_SECRET
 from tests.http.support import API, supervisor
 from tests.support import Clock
@@ -191,14 +191,10 @@ def served(database_url: str, settings: Settings) -> Iterator[str]:
         thread.join(timeout=30)
 
 
-CHROMIUM = shutil.which("chromium")
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 def test_the_docs_page_runs_in_chromium_without_a_policy_violation(served: str) -> None:
     done = subprocess.run(
         [
-            str(CHROMIUM),
+            require_chromium(),
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
