@@ -19,15 +19,15 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
-from swagger_ui_bundle import swagger_ui_path
 
 from api.auth import PUBLIC_PATHS, JWTAuthMiddleware, optional_actor
 from api.config import ApiConfig
 from api.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, error_response
 from api.export import csv_lists_middleware
+from api.home import REDOC_DIR, SWAGGER_DIR, describe, home_handlers, meta_of
 from api.idempotency import IdempotencyMiddleware, ensure_idempotency_table
 from api.middleware import log_unrouted, request_logging_middleware
 from api.ratelimit import RateLimitMiddleware, close_rate_limiter, open_rate_limiter
@@ -133,11 +133,12 @@ def create_app(
             app.state.services = services
             app.state.supervisor = supervisor
             app.state.view_progress = ViewProgress(config.view_stall_seconds)
+            log.info("api_started", **describe(meta_of(config)))  # where the docs are
             yield
 
     openapi = OpenAPIConfig(
         title="Oversight",
-        version="1",
+        version=meta_of(config).version,  # the package's, as GET /api/v1/meta says
         description="Case supervision for the business-environment supervision bureau.",
         components=Components(
             security_schemes={
@@ -145,13 +146,20 @@ def create_app(
             }
         ),
         security=[{"bearer": []}],
+        # Swagger UI 5 and Redoc from drf-spectacular-sidecar, served from our origin
+        # (api/home.py; docs/decisions.md "The docs page").
         render_plugins=[
             SwaggerRenderPlugin(
                 js_url="/static/swagger/swagger-ui-bundle.js",
                 css_url="/static/swagger/swagger-ui.css",
                 standalone_preset_js_url="/static/swagger/swagger-ui-standalone-preset.js",
                 favicon="<link rel='icon' href='/static/swagger/favicon-32x32.png'>",
-            )
+            ),
+            RedocRenderPlugin(
+                js_url="/static/redoc/redoc.standalone.js",
+                google_fonts=False,
+                favicon="<link rel='icon' href='/static/swagger/favicon-32x32.png'>",
+            ),
         ],
     )
     return Litestar(
@@ -159,8 +167,12 @@ def create_app(
             healthz,
             readyz,
             *ROUTERS,
+            *home_handlers(config),
             create_static_files_router(
-                path="/static/swagger", directories=[swagger_ui_path], include_in_schema=False
+                path="/static/swagger", directories=[SWAGGER_DIR], include_in_schema=False
+            ),
+            create_static_files_router(
+                path="/static/redoc", directories=[REDOC_DIR], include_in_schema=False
             ),
         ],
         dependencies={"services": Provide(_services, sync_to_thread=False)},

@@ -37,3 +37,4 @@ class ApiConfig:
     rate_limit_prefix: str = "oversight:ratelimit:"
     hsts: str = "auto"  # auto (when the request came over https), on, off
     max_token_hours: float = 24.0  # the longest exp - iat accepted
+    build: str = "unknown"  # OVERSIGHT_BUILD: the build, e.g. a git commit (GET /api/v1/meta)

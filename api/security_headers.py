@@ -16,12 +16,22 @@ unknown path, 405):
 
 `HtmlCspMiddleware` gives HTML pages a strict policy: scripts, styles, images, fonts
 and requests from our own origin only, no `unsafe-inline`, no `unsafe-eval`, no
-framing. The API's only pages are the OpenAPI docs under /schema (Swagger UI, its
-assets in /static/swagger): Litestar's Swagger render plugin writes one inline
-`<script>` (the spec and the `SwaggerUIBundle(...)` call) and one inline `<style>`, and
-its OAuth2 redirect page one inline script. Their SHA-256 hashes are added to the policy
-of those pages, computed from the page as served; an inline script anywhere else, or
-one injected into a docs page from outside that same response, does not run.
+framing. The API's pages are `/` (api/home.py: nothing inline) and the OpenAPI docs
+under /schema (Swagger UI and Redoc, their assets in /static/swagger and /static/redoc):
+Litestar's Swagger and Redoc render plugins write one inline `<script>` each (the spec
+and the `SwaggerUIBundle(...)` or `Redoc.init(...)` call) and one inline `<style>`, and
+the Swagger OAuth2 redirect page one inline script. Their SHA-256 hashes are added to
+the policy of those pages, computed from the page as served; an inline script anywhere
+else, or one injected into a docs page from outside that same response, does not run.
+
+Redoc's bundle also inserts `<style>` elements as it runs, which no served page holds:
+styled-components' empty ones (filled through CSSOM `insertRule`, which CSP does not
+govern) and perfect-scrollbar's stylesheet. `RUNTIME_STYLES` allows exactly those two
+texts on the Redoc page by their hashes (the Chromium test, tests/http/test_docs_page.py,
+fails with the hash of any other if a new Redoc build changes them). Its search runs in
+a worker made from a `blob:` URL of its own code, so that page alone also gets
+`worker-src blob:`. Its footer's Redocly logo (an image on another origin) stays
+blocked: the docs load nothing from outside.
 """
 
 from __future__ import annotations
@@ -43,19 +53,33 @@ HSTS_HEADER = (b"strict-transport-security", b"max-age=31536000")
 DOCS_PREFIX = "/schema"
 MAX_HTML = 5_000_000  # larger pages pass unhashed (their inline code then does not run)
 
+# Hashes of the <style> texts a docs page's own bundle inserts at run time (docstring):
+# "" (styled-components) and perfect-scrollbar's CSS with its source map comment, as
+# Redoc 2.5 in drf-spectacular-sidecar 2026.10.1 inserts them.
+RUNTIME_STYLES: dict[str, tuple[str, ...]] = {
+    DOCS_PREFIX + "/redoc": (
+        "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+        "sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc=",
+    ),
+}
+
+# Where a docs page's bundle starts workers from (docstring).
+RUNTIME_WORKERS: dict[str, str] = {DOCS_PREFIX + "/redoc": "blob:"}
+
 _SCRIPT = re.compile(rb"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
 _STYLE = re.compile(rb"<style\b[^>]*>(.*?)</style\s*>", re.S | re.I)
 _SRC = re.compile(rb"\bsrc\s*=", re.I)
 
 
-def html_policy(script_hashes: list[str], style_hashes: list[str]) -> bytes:
+def html_policy(script_hashes: list[str], style_hashes: list[str], workers: str = "") -> bytes:
     scripts = " ".join(["'self'", *(f"'{h}'" for h in script_hashes)])
     styles = " ".join(["'self'", *(f"'{h}'" for h in style_hashes)])
     return (
         "default-src 'none'; "
         f"script-src {scripts}; "
         f"style-src {styles}; "
-        "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+        + (f"worker-src {workers}; " if workers else "")
+        + "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ).encode()
 
@@ -126,12 +150,16 @@ class HtmlCspMiddleware:
                     return
                 page = b"".join(chunks)
                 scripts, styles = inline_hashes(page) if docs and size <= MAX_HTML else ([], [])
+                if docs:
+                    styles += [h for h in RUNTIME_STYLES.get(scope["path"], ()) if h not in styles]
                 headers = [
                     (k, v)
                     for k, v in start.get("headers", [])
                     if k.lower() != b"content-security-policy"
                 ]
-                headers.append((b"content-security-policy", html_policy(scripts, styles)))
+                workers = RUNTIME_WORKERS.get(scope["path"], "") if docs else ""
+                policy = html_policy(scripts, styles, workers)
+                headers.append((b"content-security-policy", policy))
                 await send({**start, "headers": headers})
                 start = None
                 message = {**message, "body": page}

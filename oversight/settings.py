@@ -96,6 +96,7 @@ class Settings:
     rate_limit_prefix: str = "oversight:ratelimit:"  # OVERSIGHT_RATE_LIMIT_PREFIX
     hsts: str = "auto"  # OVERSIGHT_HSTS: auto (when the request came over https), on, off
     max_token_hours: float = 24.0  # OVERSIGHT_MAX_TOKEN_HOURS: longest exp - iat accepted
+    build: str = "unknown"  # OVERSIGHT_BUILD: the build (e.g. a git commit) /api/v1/meta names
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -128,6 +129,7 @@ class Settings:
             max_token_hours=_positive(
                 "OVERSIGHT_MAX_TOKEN_HOURS", env.get("OVERSIGHT_MAX_TOKEN_HOURS", "24")
             ),
+            build=env.get("OVERSIGHT_BUILD", "").strip() or "unknown",
         )
 
     @property
@@ -170,4 +172,5 @@ class Settings:
             rate_limit_prefix=self.rate_limit_prefix,
             hsts=self.hsts,
             max_token_hours=self.max_token_hours,
+            build=self.build,
         )
