@@ -169,8 +169,9 @@ def _server_env(database_url: str, var: Path, secret: str) -> dict[str, str]:
     return env
 
 
-def test_serve_on_a_database_url_answers_real_http(database_url, tmp_path):
-    env = _server_env(database_url, tmp_path, "k" * 40)
+def test_serve_on_a_database_url_answers_real_http(fresh_database_url, tmp_path):
+    # A database of its own: the session database may hold heads signed with another key.
+    env = _server_env(fresh_database_url, tmp_path, "k" * 40)
     port = free_port()
     proc = _serve(env, port)
     try:
@@ -183,8 +184,8 @@ def test_serve_on_a_database_url_answers_real_http(database_url, tmp_path):
         proc.wait(timeout=20)
 
 
-def test_serve_with_one_process_per_core(database_url, tmp_path):
-    env = _server_env(database_url, tmp_path, "w" * 40)
+def test_serve_with_one_process_per_core(fresh_database_url, tmp_path):
+    env = _server_env(fresh_database_url, tmp_path, "w" * 40)
     port = free_port()
     proc = _serve(env, port, "--workers", "2")
     try:
