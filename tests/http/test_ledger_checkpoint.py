@@ -29,7 +29,7 @@ class NoteError(Exception):
 
 def parse_verifier_key(vkey: str) -> tuple[str, bytes, bytes]:
     """`<name>+<8 hex digits>+<base64(type byte || key)>` -> (name, key ID, public key)."""
-    name, key_hash, data = vkey.split("+")
+    name, key_hash, data = vkey.split("+", 2)
     raw = base64.b64decode(data, validate=True)
     if not name or raw[:1] != b"\x01" or len(raw) != 33 or len(key_hash) != 8:
         raise NoteError("not an Ed25519 verifier key")
@@ -96,7 +96,7 @@ def test_the_checkpoint_verifies_with_an_independent_note_verifier(client, clock
     assert (size, base64.b64encode(root).decode()) == (head["size"], head["root"])
     assert head["checkpoint"] == r.text
     # The same public key as the RFC 9162 heads'.
-    assert base64.b64decode(key.json()["public_key"]) == base64.b64decode(vkey.split("+")[2])[1:]
+    assert base64.b64decode(key.json()["public_key"]) == base64.b64decode(vkey.split("+", 2)[2])[1:]
 
     # Any change to the note, or another key, and it does not verify.
     for forged in (
@@ -141,6 +141,6 @@ def test_checkpoints_are_in_the_published_log(tmp_path: Path, fresh_database_url
     for line in log.read_text().splitlines():
         note = json.loads(line)["checkpoint"]
         origin, size, root = read_checkpoint(open_note(note, vkey))
-        assert origin == vkey.split("+")[0]
+        assert origin == vkey.split("+", 2)[0]
         assert size == json.loads(line)["size"]
         assert base64.b64encode(root).decode() == json.loads(line)["root"]
