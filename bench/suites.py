@@ -148,6 +148,14 @@ class Server:
             "OVERSIGHT_VAR_DIR": str(settings.var_dir),
             **({} if watchers else {"OVERSIGHT_WATCH_SECONDS": "0"}),
         }
+        # With DATABASE_URL no ledger key is generated silently: make it, once.
+        subprocess.run(
+            [sys.executable, "-m", "oversight.cli", "ledger", "init-key", "--if-missing"],
+            env=env,
+            cwd=common.ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         self.proc = subprocess.Popen(
             [
                 sys.executable,
