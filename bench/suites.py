@@ -181,6 +181,9 @@ class Server:
             except httpx.HTTPError:
                 time.sleep(0.2)
         else:
+            # Never leave it holding the port for the next run.
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
             raise RuntimeError("server did not start")
         self.peak_rss = self.rss()
         self.idle_rss = self.peak_rss
