@@ -616,10 +616,8 @@ class Complaint(Aggregate):
         (domain/complaint_case.py), kept out of MOVE_FROM: no user ever makes it."""
         if not self.is_open:
             raise MoveNotAllowed(deadlines.MOVE, self.status)
-        open_steps = {d.step: d.due for d in self.open_deadlines()}
+        deadlines.check_changes(self.open_deadlines(), changes, at, self.status)
         for change in changes:
-            if open_steps.get(change.step) != change.old_due or change.old_due <= at:
-                raise MoveNotAllowed(deadlines.MOVE, self.status, deadlines.NOTHING_TO_RECOMPUTE)
             self._on_deadline_recomputed(
                 actor=actor,
                 timestamp=at,

@@ -296,12 +296,11 @@ class CreditRepair(Aggregate):
     ) -> None:
         """The calendar changed: the system's move (domain/deadlines.py), one event per
         review still to make (kept out of MOVE_FROM: no user ever makes it)."""
-        open_steps = {d.step: d.due for d in self.open_deadlines()}
-        if not open_steps:
+        open_deadlines = self.open_deadlines()
+        if not open_deadlines:
             raise MoveNotAllowed(deadlines.MOVE, self.status)
+        deadlines.check_changes(open_deadlines, changes, at, self.status)
         for change in changes:
-            if open_steps.get(change.step) != change.old_due or change.old_due <= at:
-                raise MoveNotAllowed(deadlines.MOVE, self.status, deadlines.NOTHING_TO_RECOMPUTE)
             self._on_deadline_recomputed(
                 actor=actor,
                 timestamp=at,

@@ -34,6 +34,7 @@ __all__ = [
     "Recompute",
     "RecomputeDeadlines",
     "changes",
+    "check_changes",
     "recompute_move",
 ]
 
@@ -92,3 +93,15 @@ def changes(
     if not found:
         raise MoveNotAllowed(MOVE, status, NOTHING_TO_RECOMPUTE)
     return found
+
+
+def check_changes(
+    deadlines: Iterable[OpenDeadline], changes: Iterable[Recompute], at: datetime, status: str
+) -> None:
+    """Each change rewrites a deadline the case still has open, due as the case holds it
+    and not yet passed at `at`; raises MoveNotAllowed otherwise (the aggregate's check
+    before it records one `DeadlineRecomputed` per change)."""
+    open_steps = {d.step: d.due for d in deadlines}
+    for change in changes:
+        if open_steps.get(change.step) != change.old_due or change.old_due <= at:
+            raise MoveNotAllowed(MOVE, status, NOTHING_TO_RECOMPUTE)

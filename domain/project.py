@@ -590,10 +590,8 @@ class ProjectProblem(Aggregate):
         kept out of PROBLEM_MOVE_FROM as no user ever makes it."""
         if not self.is_open:
             raise MoveNotAllowed(deadlines.MOVE, self.status)
-        open_steps = {d.step: d.due for d in self.open_deadlines()}
+        deadlines.check_changes(self.open_deadlines(), changes, at, self.status)
         for change in changes:
-            if open_steps.get(change.step) != change.old_due or change.old_due <= at:
-                raise MoveNotAllowed(deadlines.MOVE, self.status, deadlines.NOTHING_TO_RECOMPUTE)
             self._on_deadline_recomputed(
                 actor=actor,
                 timestamp=at,
