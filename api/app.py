@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import structlog
-from litestar import Litestar, Request, get
+from litestar import Litestar, Request, Router, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.middleware.base import DefineMiddleware
@@ -124,8 +124,10 @@ def create_app(
     jwt_secret: str,
     views: Sequence[Projection],
     serve: Serving,
+    case_routers: Sequence[Router],
 ) -> Litestar:
-    """The API on what `serve` opens; `views` are the views /readyz reports on."""
+    """The API on what `serve` opens, with the case types' routers (oversight/registry.py);
+    `views` are the views /readyz reports on."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -166,6 +168,7 @@ def create_app(
         route_handlers=[
             healthz,
             readyz,
+            *case_routers,
             *ROUTERS,
             *home_handlers(config),
             create_static_files_router(

@@ -62,7 +62,7 @@ def timeline_entries(
     """One entry per version the viewer sees. An enterprise sees the public course
     (domain/public_course.py): its public versions, each with the changes since the
     previous public one, of what it may see."""
-    course = course_for(case_type.aggregate, viewer.role)
+    course = course_for(case_type, viewer.role)
     if course is not None:
         return [
             {

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import anyio.to_thread
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -221,4 +221,3 @@ projects_router = case_router(
     PROJECT, present_project, extra=[list_projects, raise_problem, list_project_problems]
 )
 problems_router = case_router(PROBLEM, present_problem, with_create=False)
-router = Router(path="/", route_handlers=[projects_router, problems_router])

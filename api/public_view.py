@@ -32,7 +32,7 @@ from domain.values import Actor
 
 def public_course(case_type: CaseType, viewer: Actor) -> PublicCourse | None:
     """The table that filters what the viewer sees; None: it sees the full course."""
-    return course_for(case_type.aggregate, viewer.role)
+    return course_for(case_type, viewer.role)
 
 
 def read_public(

@@ -121,7 +121,7 @@ def history_body(
     with the confidential masking for a department."""
     hidden = case_type.hides_identity(viewer, case)
     entries = []
-    for e in course_events(course_for(case_type.aggregate, viewer.role), events):
+    for e in course_events(course_for(case_type, viewer.role), events):
         data = e.data
         if hidden:
             data = {k: None if k in _IDENTIFYING else v for k, v in data.items()}

@@ -29,6 +29,7 @@ from eventsourcing.domain import Aggregate
 from domain.calendar import WorkingCalendar
 from domain.commands import Command
 from domain.errors import CaseNotFound
+from domain.public_course import PublicCourse
 from domain.sla import SlaPolicy
 from domain.values import Actor, Role
 
@@ -100,6 +101,9 @@ class CaseType[A: Aggregate, C: Command]:
     )
     # Whether this viewer must not see who lodged or applied (confidential reports).
     hides_identity: Callable[[Actor, A], bool] = _never_hidden
+    # What an enterprise (domain/access.py PUBLIC_COURSE_ONLY) sees of a case: its table
+    # in domain/public_course.py; None for a type no enterprise reads or creates.
+    public_course: PublicCourse | None = None
 
     def move(self, name: str) -> Move[A, Any]:
         return self.moves[name]

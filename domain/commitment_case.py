@@ -13,6 +13,7 @@ from domain.cases import CaseContext, CaseType, Decide, Move, declare_move
 from domain.commands import Command
 from domain.commitment import MOVE_ROLES, Commitment, Enterprise, Status
 from domain.errors import Forbidden, RuleViolated
+from domain.public_course import COMMITMENT_COURSE
 from domain.values import Actor, Role
 
 
@@ -184,5 +185,6 @@ COMMITMENT = CaseType(
         ]
     ),
     can_see=can_see,
+    public_course=COMMITMENT_COURSE,
     read_roles=frozenset({Role.ENTERPRISE, Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR}),
 )

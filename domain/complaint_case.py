@@ -12,6 +12,7 @@ from domain.calendar import Deadline
 from domain.cases import CaseContext, CaseType, Decide, Move, declare_move
 from domain.complaint import MOVE_ROLES, Complaint, StepDue
 from domain.errors import Forbidden, RuleViolated
+from domain.public_course import COMPLAINT_COURSE
 from domain.reminders import ESCALATE_AFTER_WORKING_DAYS
 from domain.values import Actor, Complainant, Role
 
@@ -279,4 +280,5 @@ COMPLAINT = CaseType(
     ),
     can_see=can_see,
     hides_identity=hides_identity,
+    public_course=COMPLAINT_COURSE,
 )

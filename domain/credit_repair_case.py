@@ -12,6 +12,7 @@ from domain.access import SEE_ALL
 from domain.cases import CaseContext, CaseType, Decide, Move, declare_move
 from domain.credit_repair import MOVE_ROLES, CreditRepair, Enterprise
 from domain.errors import Forbidden
+from domain.public_course import CREDIT_REPAIR_COURSE
 from domain.reminders import ESCALATE_AFTER_WORKING_DAYS
 from domain.values import Actor, Role
 
@@ -140,6 +141,7 @@ CREDIT_REPAIR = CaseType(
         ]
     ),
     can_see=can_see,
+    public_course=CREDIT_REPAIR_COURSE,
     # Departments have no part in credit repair: 403 on every read, like administrators.
     read_roles=frozenset({Role.ENTERPRISE, Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR}),
 )

@@ -29,6 +29,7 @@ from domain.project import (
     Project,
     ProjectProblem,
 )
+from domain.public_course import PROBLEM_COURSE, PROJECT_COURSE
 from domain.reminders import ESCALATE_AFTER_WORKING_DAYS
 from domain.values import Actor, Role
 
@@ -150,6 +151,7 @@ PROJECT = CaseType(
         ]
     ),
     can_see=can_see_project,
+    public_course=PROJECT_COURSE,
     read_roles=READ_ROLES,
 )
 
@@ -301,5 +303,6 @@ PROBLEM = CaseType(
         ]
     ),
     can_see=can_see_problem,
+    public_course=PROBLEM_COURSE,
     read_roles=READ_ROLES,
 )

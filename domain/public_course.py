@@ -29,15 +29,11 @@ import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
 from domain.access import NAMED_BY_ORG, OWN_USERS, PUBLIC_COURSE_ONLY
-from domain.commitment import Commitment
-from domain.complaint import Complaint
-from domain.credit_repair import CreditRepair
-from domain.project import Project, ProjectProblem
 from domain.timeline import fold, state_of
 from domain.values import Actor, Rating, Role
 
@@ -63,6 +59,16 @@ def shown_actor(actor: Actor) -> ShownActor:
         org=actor.org if actor.role in NAMED_BY_ORG else None,
         id=actor.id if actor.role in OWN_USERS else None,
     )
+
+
+class HasCourse(Protocol):
+    """A case type (domain/cases.py CaseType) as this module reads it."""
+
+    @property
+    def aggregate(self) -> type: ...
+
+    @property
+    def public_course(self) -> PublicCourse | None: ...
 
 
 def sees_public_course_only(role: Role) -> bool:
@@ -141,9 +147,9 @@ def course_events(course: PublicCourse | None, events: Sequence[Any]) -> list[Co
     ]
 
 
-def visible_events(aggregate: type, events: Sequence[Any], role: Role) -> list[CourseEvent]:
-    """What `role` sees of a case's events (the aggregate's type names its table)."""
-    return course_events(course_for(aggregate, role), events)
+def visible_events(case_type: HasCourse, events: Sequence[Any], role: Role) -> list[CourseEvent]:
+    """What `role` sees of a case's events (the case type holds its table)."""
+    return course_events(course_for(case_type, role), events)
 
 
 def _public_event(course: PublicCourse, events: Sequence[Any], index: int) -> CourseEvent:
@@ -571,25 +577,17 @@ PROBLEM_COURSE = PublicCourse(
     blanks={"notes": []},
 )
 
-COURSES: Mapping[type, PublicCourse] = {
-    Complaint: COMPLAINT_COURSE,
-    Commitment: COMMITMENT_COURSE,
-    CreditRepair: CREDIT_REPAIR_COURSE,
-    Project: PROJECT_COURSE,
-    ProjectProblem: PROBLEM_COURSE,
-}
 
-
-def course_of(aggregate: type) -> PublicCourse:
-    try:
-        return COURSES[aggregate]
-    except KeyError:
+def course_of(case_type: HasCourse) -> PublicCourse:
+    """The case type's public-course table (`CaseType.public_course`)."""
+    if case_type.public_course is None:
         raise LookupError(
-            f"{aggregate.__name__} has no public-course table (domain/public_course.py)"
-        ) from None
+            f"{case_type.aggregate.__name__} has no public-course table (domain/public_course.py)"
+        )
+    return case_type.public_course
 
 
-def course_for(aggregate: type, role: Role) -> PublicCourse | None:
-    """The table that filters what `role` sees of this aggregate's cases; None when the
-    role sees the full course. A type with no table is never shown in part: LookupError."""
-    return course_of(aggregate) if sees_public_course_only(role) else None
+def course_for(case_type: HasCourse, role: Role) -> PublicCourse | None:
+    """The table that filters what `role` sees of this type's cases; None when the role
+    sees the full course. A type with no table is never shown in part: LookupError."""
+    return course_of(case_type) if sees_public_course_only(role) else None

@@ -46,9 +46,10 @@ from oversight.database import (
     eventsourcing_env,
     wait_for_database,
 )
+from oversight.registry import case_routers, case_views
 from oversight.settings import Settings
 from oversight.watchers import run_watchers
-from projections import read_views
+from projections import shared_views
 from projections.runner import Projection, ProjectionRunner, ensure_schema, max_position
 from projections.supervision import Supervisor
 
@@ -134,7 +135,7 @@ def views(settings: Settings | None = None) -> tuple[Projection, ...]:
     """Every view the runner keeps: the read side's (counting working days on the
     configured calendar; None: the shipped one) and the ledger's."""
     calendar = None if settings is None else calendar_of(settings)
-    return (*read_views(calendar), LEDGER)
+    return (*case_views(), *shared_views(calendar), LEDGER)
 
 
 # Every view on the shipped calendar, for tools and tests that need no settings.
@@ -247,6 +248,7 @@ def create_app(
         settings.api,
         jwt_secret=jwt_secret,
         views=projections,
+        case_routers=case_routers(),
         serve=lambda: serving(
             settings, database_url, projections, clock=clock, run_projections=run_projections
         ),

@@ -33,7 +33,6 @@ from domain.project import (
     ProjectProblem,
 )
 from domain.public_course import (
-    COURSES,
     course_events,
     course_for,
     public_case,
@@ -44,6 +43,10 @@ from domain.public_course import (
 from domain.registry import ALL_CASE_TYPES
 from domain.timeline import state_of
 from domain.values import Actor, Channel, Complainant, Kind, Rating, Role
+
+# Every case type by its aggregate, and the public-course tables they hold.
+TYPES = {t.aggregate: t for t in ALL_CASE_TYPES}
+COURSES = {t.aggregate: t.public_course for t in ALL_CASE_TYPES if t.public_course is not None}
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2024, 11, 4, 9, 0, tzinfo=CST)
@@ -122,7 +125,7 @@ def test_an_enterprise_sees_the_public_course_of_a_complaint() -> None:
     events = complaint_events()
     assert len(events) == 16
     # when the enterprise's course is computed,
-    shown = visible_events(Complaint, events, Role.ENTERPRISE)
+    shown = visible_events(TYPES[Complaint], events, Role.ENTERPRISE)
     # then it holds the public steps only, with their real version numbers,
     assert [(e.version, e.type) for e in shown] == PUBLIC
     # the fields given to it (no note, no draft), the final reply's text,
@@ -149,8 +152,8 @@ def test_an_enterprise_sees_the_public_course_of_a_complaint() -> None:
 def test_bureau_roles_see_every_event_as_stored() -> None:
     events = complaint_events()
     for role in (Role.CLERK, Role.SUPERVISOR, Role.INSPECTOR, Role.DEPARTMENT):
-        assert course_for(Complaint, role) is None
-        shown = visible_events(Complaint, events, role)
+        assert course_for(TYPES[Complaint], role) is None
+        shown = visible_events(TYPES[Complaint], events, role)
         assert [e.version for e in shown] == list(range(1, 17))
         assert [e.actor for e in shown] == [e.actor for e in events]
         assert (shown[1].data["note"], shown[1].data["urgent"]) == ("内部备注", False)
@@ -243,7 +246,7 @@ def test_other_case_types() -> None:
     problem.escalate_deadline(SYSTEM, h(101))
     problem.resolve(OFFICER, h(102), solution="已解决")
     events = list(problem.collect_events())
-    shown = visible_events(ProjectProblem, events, Role.ENTERPRISE)
+    shown = visible_events(TYPES[ProjectProblem], events, Role.ENTERPRISE)
     assert [(e.version, e.type) for e in shown] == [
         (1, "Raised"),
         (4, "Escalated"),
@@ -271,7 +274,7 @@ def test_other_case_types() -> None:
     repair.re_review(SUPERVISOR, h(11), passed=True, reason=None)
     repair.submit(CLERK, h(12), note="内部备注")
     events = list(repair.collect_events())
-    shown = visible_events(CreditRepair, events, Role.ENTERPRISE)
+    shown = visible_events(TYPES[CreditRepair], events, Role.ENTERPRISE)
     assert [e.type for e in shown] == ["Applied", "InitiallyReviewed", "ReReviewed", "Submitted"]
     assert shown[-1].data == {}
     case = public_case(COURSES[CreditRepair], events)
@@ -293,7 +296,7 @@ def test_other_case_types() -> None:
     )
     commitment.grant(CLERK, h(1), note="内部备注")
     events = list(commitment.collect_events())
-    shown = visible_events(Commitment, events, Role.ENTERPRISE)
+    shown = visible_events(TYPES[Commitment], events, Role.ENTERPRISE)
     assert [(e.type, e.data) for e in shown][1] == ("Granted", {})
     assert public_case(COURSES[Commitment], events).last_note is None
 
@@ -310,7 +313,7 @@ def test_other_case_types() -> None:
     )
     project.assign_officer(SUPERVISOR, h(1), officer_id="officer-secret", note="内部备注")
     events = list(project.collect_events())
-    shown = visible_events(Project, events, Role.ENTERPRISE)
+    shown = visible_events(TYPES[Project], events, Role.ENTERPRISE)
     assert [(e.type, e.data) for e in shown] == [
         ("Registered", shown[0].data),
         ("OfficerAssigned", {}),
@@ -359,7 +362,8 @@ def test_the_creation_of_every_case_is_public_and_every_readable_type_has_a_tabl
     for case_type in ALL_CASE_TYPES:
         if Role.ENTERPRISE not in case_type.read_roles:
             continue
-        course = COURSES[case_type.aggregate]
+        course = case_type.public_course
+        assert course is not None, case_type.name
         created = [
             name
             for name in event_types(case_type.aggregate)
