@@ -56,6 +56,37 @@ def period(
     return first, last
 
 
+async def dashboard_figures(
+    services: Services, first: date, last: date, as_of: date | None, scope: str = PROVINCE
+) -> dict[str, Any]:
+    """The figures of the local days [first, last] (as they stood at the end of `as_of`,
+    when given): the API's dashboard and the dashboard page (api/pages/) both read them
+    here, so the page shows the API's figures."""
+    tz = services.app.calendar.timezone
+    start, end, status_day = day_bounds(first, last, as_of, tz)
+    # Figures recorded after the period (service statistics) count unless as_of cuts them.
+    known_by = (
+        day_bounds(as_of, as_of, None, tz)[1] - timedelta(microseconds=1)
+        if as_of
+        else services.now()
+    )
+    async with services.pool.acquire() as conn:
+        return {
+            "period": {"from": first, "to": last, "as_of": as_of},
+            "complaints": await complaint_figures(
+                conn, start=start, end=end, status_day=status_day
+            ),
+            "projects": await project_figures(conn, start=start, end=end, status_day=status_day),
+            "credit": await credit_figures(conn, start=start, end=end, status_day=status_day),
+            "service_items": await service_figures(
+                conn, first=first, last=last, recorded_before=known_by, scope=scope
+            ),
+            "resumption": await resumption_figures(
+                conn, first=first, last=last, recorded_before=known_by, scope=scope
+            ),
+        }
+
+
 @get("/", guards=[roles_guard(DASHBOARD_ROLES, "read the dashboard")])
 async def dashboard(
     request: Request[Actor, Any, Any],
@@ -73,35 +104,13 @@ async def dashboard(
     bureau's time zone); with `as_of`, as they stood at the end of that day (events after
     it are left out). `scope`: whose recorded statistics (default the province's)."""
     first, last = period(services, first, last, as_of)
-    tz = services.app.calendar.timezone
-    start, end, status_day = day_bounds(first, last, as_of, tz)
-    # Figures recorded after the period (service statistics) count unless as_of cuts them.
-    known_by = (
-        day_bounds(as_of, as_of, None, tz)[1] - timedelta(microseconds=1)
-        if as_of
-        else services.now()
-    )
     await wait_for_position(services, request)
-    async with services.pool.acquire() as conn:
-        figures = {
-            "period": {"from": first, "to": last, "as_of": as_of},
-            "complaints": await complaint_figures(
-                conn, start=start, end=end, status_day=status_day
-            ),
-            "projects": await project_figures(conn, start=start, end=end, status_day=status_day),
-            "credit": await credit_figures(conn, start=start, end=end, status_day=status_day),
-            "service_items": await service_figures(
-                conn, first=first, last=last, recorded_before=known_by, scope=statistics_scope
-            ),
-            "resumption": await resumption_figures(
-                conn, first=first, last=last, recorded_before=known_by, scope=statistics_scope
-            ),
-        }
+    figures = await dashboard_figures(services, first, last, as_of, statistics_scope)
     if wants_csv(request):
         return csv_response(figures_as_rows(figures), f"dashboard-{first}-{last}")
     # Issue 11: a year that matters (from 1 November the next one) has no official
     # holiday schedule yet, so deadlines in it are provisional (docs/calendar.md).
-    now = services.now()
+    now, tz = services.now(), services.app.calendar.timezone
     figures["calendar"] = {
         "notice": calendar_notice_at(services.app.calendar, now),
         "provisional_years": list(services.app.calendar.missing_years(now.astimezone(tz).date())),
