@@ -29,11 +29,13 @@ from api.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, error_response
 from api.export import csv_lists_middleware
 from api.home import REDOC_DIR, SWAGGER_DIR, describe, home_handlers, meta_of
 from api.idempotency import IdempotencyMiddleware, ensure_idempotency_table
+from api.identity import ensure_identity_schema
 from api.middleware import log_unrouted, request_logging_middleware
 from api.ratelimit import RateLimitMiddleware, close_rate_limiter, open_rate_limiter
 from api.routers import ROUTERS
 from api.security_headers import HtmlCspMiddleware, security_headers
 from api.services import Services
+from api.sessions import PAGE_HANDLERS, SessionCsrfMiddleware
 from domain.calendar import calendar_notice_at
 from domain.values import Role
 from projections.runner import Projection, max_position
@@ -171,6 +173,7 @@ def create_app(
             *case_routers,
             *ROUTERS,
             *home_handlers(config),
+            *PAGE_HANDLERS,  # /login, /logout (api/sessions.py)
             create_static_files_router(
                 path="/static/swagger", directories=[SWAGGER_DIR], include_in_schema=False
             ),
@@ -183,6 +186,7 @@ def create_app(
             request_logging_middleware,
             csv_lists_middleware,
             HtmlCspMiddleware,
+            SessionCsrfMiddleware,  # cookie sessions and pages only (api/sessions.py)
             DefineMiddleware(JWTAuthMiddleware, exclude=[f"^{p}" for p in PUBLIC_PATHS]),
             RateLimitMiddleware,  # after authentication: it counts per account
             IdempotencyMiddleware,  # after authentication: keys belong to an account
@@ -190,7 +194,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         # every answer, errors outside routes too (log_unrouted: their request log line)
         before_send=[security_headers(config), log_unrouted],
-        on_startup=[ensure_idempotency_table, open_rate_limiter],
+        on_startup=[ensure_idempotency_table, ensure_identity_schema, open_rate_limiter],
         on_shutdown=[close_rate_limiter],
         openapi_config=openapi,
         lifespan=[lifespan],

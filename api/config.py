@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from api.identity_config import IdentityConfig
 from ledger.config import LedgerConfig
 
 
@@ -38,3 +39,5 @@ class ApiConfig:
     hsts: str = "auto"  # auto (when the request came over https), on, off
     max_token_hours: float = 24.0  # the longest exp - iat accepted
     build: str = "unknown"  # OVERSIGHT_BUILD: the build, e.g. a git commit (GET /api/v1/meta)
+    # Accounts, sign-in, sessions and API keys (issue 15; api/identity_config.py).
+    identity: IdentityConfig = field(default_factory=IdentityConfig)

@@ -6,9 +6,11 @@ from __future__ import annotations
 from litestar import Router
 
 from api import (
+    accounts,
     audit,
     dashboard,
     ledger,
+    organisations,
     warnings,
 )
 
@@ -18,4 +20,6 @@ ROUTERS: list[Router] = [
     dashboard.departments_router,
     warnings.router,
     ledger.router,
+    *accounts.ROUTERS,  # /auth, /me, /accounts, /api-keys (issue 15)
+    *organisations.ROUTERS,  # /departments, /categories (issue 15)
 ]

@@ -101,6 +101,7 @@ PROCESS_ENV = {
     "OVERSIGHT_LEDGER_HEADS_LOG": "off",
     "OVERSIGHT_RATE_LIMITS": "off",
     "OVERSIGHT_DB_STATEMENT_TIMEOUT": "0",
+    "OVERSIGHT_DEPARTMENTS": "free",  # the generated cases name made-up departments
 }
 
 

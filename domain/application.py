@@ -33,6 +33,7 @@ from domain.complaint_case import COMPLAINT
 from domain.errors import CaseNotFound, ConcurrentUpdate, Forbidden, RuleViolated, VersionConflict
 from domain.group_commit import GroupCommitter
 from domain.mapper import MsgspecMapper
+from domain.organisation import DepartmentDirectory
 from domain.registry import ALL_CASE_TYPES
 from domain.sla import SlaPolicy
 from domain.store import InMemoryRecorder, OversightRecorder
@@ -105,6 +106,9 @@ class Oversight(Application[UUID]):
         super().__init__(env)
         self.calendar = calendar
         self.sla = sla
+        # The departments a transfer must name (domain/organisation.py); None: free text,
+        # as before issue 15 (set by the composition root from the settings).
+        self.departments: DepartmentDirectory | None = None
         self._committer: GroupCommitter | None = None
 
     def construct_mapper(self) -> MsgspecMapper:

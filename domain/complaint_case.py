@@ -12,6 +12,7 @@ from domain.calendar import Deadline
 from domain.cases import CaseContext, CaseType, Decide, Move, declare_move
 from domain.complaint import MOVE_ROLES, Complaint, StepDue
 from domain.errors import Forbidden, RuleViolated
+from domain.organisation import directory_of, require_active_department
 from domain.public_course import COMPLAINT_COURSE
 from domain.reminders import ESCALATE_AFTER_WORKING_DAYS
 from domain.values import Actor, Complainant, Role
@@ -88,6 +89,10 @@ def reject(ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd
 def transfer(
     ctx: CaseContext, case: Complaint, actor: Actor, at: datetime, c: cmd.Transfer
 ) -> None:
+    # Issue 15: to a registered department active that day (422 otherwise), when the
+    # context names the departments (domain/organisation.py).
+    day = at.astimezone(ctx.calendar.timezone).date()
+    require_active_department(directory_of(ctx), c.department, day)
     days = _handling_days(ctx, case) if c.working_days is None else c.working_days
     due = ctx.calendar.deadline(at, days)
     case.transfer(

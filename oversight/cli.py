@@ -1,4 +1,4 @@
-"""The `oversight` command: serve, worker, rebuild, token, calendar."""
+"""The `oversight` command: serve, worker, rebuild, token, calendar, org, user, admin."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 import structlog
 
 from domain.values import Role
+from oversight.identity_cli import add_commands as add_identity_commands
 from oversight.ledger_cli import add_commands as add_ledger_commands
 from oversight.logs import configure_logging
 from oversight.settings import Settings
@@ -86,6 +87,14 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     from api.auth import ORG_ROLES, issue_token
 
+    if not (settings.identity.dev_tokens or settings.embedded):
+        # People sign in (POST /api/v1/auth/login); this mints tokens for anyone.
+        print(
+            "error: `oversight token` mints development tokens: set OVERSIGHT_DEV_TOKENS=1, "
+            "or use the embedded database; people sign in with POST /api/v1/auth/login",
+            file=sys.stderr,
+        )
+        return 2
     role = Role(args.role)
     if role in ORG_ROLES and not args.org:
         print(f"error: a {role} token needs --org", file=sys.stderr)
@@ -228,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--catch-up", action="store_true", help="then bring every view up to date")
     demo.set_defaults(func=cmd_demo)
     add_ledger_commands(sub)
+    add_identity_commands(sub)  # org, user, admin (issue 15)
     return parser
 
 

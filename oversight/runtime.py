@@ -35,6 +35,7 @@ from api.app import create_app as create_api
 from api.services import Services, system_clock
 from domain.application import Oversight
 from domain.calendar import WorkingCalendar
+from domain.organisation import StoredDepartments
 from domain.sla import calendar_for, load_sla_policy
 from ledger.guard import protect_event_store
 from ledger.keys import signing_key
@@ -128,7 +129,10 @@ def build_application(database_url: str, settings: Settings) -> Oversight:
         "CREATE_TABLE": "y",
     }
     calendar = calendar_for(sla, [settings.calendar_dir])
-    return protect_event_store(Oversight(env, calendar=calendar, sla=sla))
+    app = protect_event_store(Oversight(env, calendar=calendar, sla=sla))
+    if settings.identity.departments == "registered":  # issue 15: transfers name one
+        app.departments = StoredDepartments(app.load)
+    return app
 
 
 def views(settings: Settings | None = None) -> tuple[Projection, ...]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from api.config import HSTS_MODES, RATE_LIMIT_RULES, ApiConfig, RateLimit
+from api.identity_config import IdentityConfig
 from ledger.config import LedgerConfig
 
 __all__ = ["DEFAULT_RATE_LIMITS", "RateLimit", "Settings", "parse_rate_limits"]
@@ -97,6 +98,8 @@ class Settings:
     hsts: str = "auto"  # OVERSIGHT_HSTS: auto (when the request came over https), on, off
     max_token_hours: float = 24.0  # OVERSIGHT_MAX_TOKEN_HOURS: longest exp - iat accepted
     build: str = "unknown"  # OVERSIGHT_BUILD: the build (e.g. a git commit) /api/v1/meta names
+    # Accounts, sign-in, sessions, API keys, department checks (api/identity_config.py).
+    identity: IdentityConfig = field(default_factory=IdentityConfig)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -130,6 +133,7 @@ class Settings:
                 "OVERSIGHT_MAX_TOKEN_HOURS", env.get("OVERSIGHT_MAX_TOKEN_HOURS", "24")
             ),
             build=env.get("OVERSIGHT_BUILD", "").strip() or "unknown",
+            identity=IdentityConfig.from_env(env),
         )
 
     @property
@@ -173,4 +177,5 @@ class Settings:
             hsts=self.hsts,
             max_token_hours=self.max_token_hours,
             build=self.build,
+            identity=self.identity,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from domain.calendar import WorkingCalendar
 from projections.audit_trail import AuditTrail
 from projections.case_facts import CaseFacts
+from projections.identity import Identity
 from projections.runner import Projection
 
 
@@ -18,4 +19,4 @@ def shared_views(calendar: WorkingCalendar | None = None) -> tuple[Projection, .
     count (`calendar` counts their working days; None: the shipped one,
     projections/case_facts.py). Each case type's list view is registered with the case
     type (oversight/registry.py)."""
-    return (AuditTrail(), CaseFacts(calendar))
+    return (AuditTrail(), CaseFacts(calendar), Identity())  # Identity: accounts, departments

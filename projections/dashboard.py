@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from domain.service_statistics import ALL_FIGURES, PROVINCE, StatisticsKind
+from projections.identity import department_names
 
 OPEN_COMPLAINT = ("lodged", "accepted", "transferred", "replied", "awaiting_rating")
 SATISFIED = ("very_satisfied", "satisfied", "basically_satisfied")
@@ -77,12 +78,13 @@ async def complaint_figures(
     ratings = await grouped("rating", "Rated")
     rated = sum(ratings.values())
     satisfied = sum(ratings.get(r, 0) for r in SATISFIED)
+    by_department = await grouped("department", "Transferred")
     return {
         "by_status": by_status,
         "by_kind": await grouped("kind", "Lodged"),
         "by_category": await grouped("category", "Lodged"),
         "by_channel": await grouped("channel", "Lodged"),
-        "by_department": await grouped("department", "Transferred"),
+        "by_department": by_department,
         "lodged": row["lodged"],
         "closed": row["closed"],
         "rejected": row["rejected"],
@@ -110,6 +112,8 @@ async def complaint_figures(
         "supervision_notices": row["supervised"],
         "reminders": row["reminded"],
         "escalations": row["escalated"],
+        # Issue 15: each department's registered name (absent: not registered).
+        "department_names": await department_names(conn, list(by_department)),
     }
 
 
@@ -159,8 +163,10 @@ async def department_ranking(
             d["department"],
         )
     )
+    names = await department_names(conn, [d["department"] for d in ranking])
     for place, row in enumerate(ranking, start=1):
         row["rank"] = place
+        row["department_name"] = names.get(row["department"])  # issue 15; None: unregistered
     return ranking
 
 

@@ -28,6 +28,9 @@ from tests.support import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
 JWT_SECRET = "test-secret-" + uuid.uuid4().hex
+# `oversight token` (run by tests, also in subprocesses) mints tokens only when told to
+# (issue 15: people sign in; the command is for development and tests).
+os.environ.setdefault("OVERSIGHT_DEV_TOKENS", "1")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -98,6 +101,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             # One var dir serves every test database of the session: a published heads
             # log there would mix their heads. Tests that publish name their own file.
             "OVERSIGHT_LEDGER_HEADS_LOG": "off",
+            # The tests of the cases transfer to departments they make up (a fresh code
+            # per test); tests/http/test_identity*.py check registered departments.
+            "OVERSIGHT_DEPARTMENTS": "free",
         }
     )
 

@@ -59,6 +59,7 @@ def own(fresh_database_url: str, settings: Settings, clock: Clock) -> Iterator[T
             "OVERSIGHT_MIN_POSITION_WAIT": "5",
             "OVERSIGHT_LEDGER_HEADS_LOG": "off",
             "OVERSIGHT_WATCH_SECONDS": "0",
+            "OVERSIGHT_DEPARTMENTS": "free",  # made-up department codes
         }
     )
     app = create_app(quiet, database_url=fresh_database_url, jwt_secret=JWT_SECRET, clock=clock)

@@ -65,6 +65,7 @@ def own_client(fresh_database_url: str, settings: Settings, clock: Clock) -> Ite
             "OVERSIGHT_MIN_POSITION_WAIT": "5",
             "OVERSIGHT_LEDGER_HEADS_LOG": "off",
             "OVERSIGHT_WATCH_SECONDS": "0",
+            "OVERSIGHT_DEPARTMENTS": "free",  # made-up department codes
         }
     )
     app = create_app(mine, database_url=fresh_database_url, jwt_secret=JWT_SECRET, clock=clock)

@@ -72,6 +72,7 @@ def own_client(
             "OVERSIGHT_LEDGER_HEADS_LOG": "off",
             "OVERSIGHT_CALENDAR_DIR": str(calendar_dir),
             "OVERSIGHT_WATCH_SECONDS": "0",
+            "OVERSIGHT_DEPARTMENTS": "free",  # made-up department codes
         }
     )
     app = create_app(mine, database_url=fresh_database_url, jwt_secret=JWT_SECRET, clock=clock)
