@@ -79,10 +79,11 @@ def password_rule(password: str, login: str) -> str | None:
         return f"must have at least {MIN_PASSWORD_LENGTH} characters"
     classes = sum(
         (
-            any(c.islower() for c in password),
-            any(c.isupper() for c in password),
-            any(c.isdigit() for c in password),
-            any(not c.isalnum() for c in password),
+            any(c.isascii() and c.islower() for c in password),
+            any(c.isascii() and c.isupper() for c in password),
+            any(c.isascii() and c.isdigit() for c in password),
+            # Everything else, Chinese characters included, is "other".
+            any(not (c.isascii() and c.isalnum()) for c in password),
         )
     )
     if classes < 3:
