@@ -31,11 +31,12 @@ from api.home import REDOC_DIR, SWAGGER_DIR, describe, home_handlers, meta_of
 from api.idempotency import IdempotencyMiddleware, ensure_idempotency_table
 from api.identity import ensure_identity_schema
 from api.middleware import log_unrouted, request_logging_middleware
+from api.pages import TEMPLATE_CONFIG, page_routes
 from api.ratelimit import RateLimitMiddleware, close_rate_limiter, open_rate_limiter
 from api.routers import ROUTERS
 from api.security_headers import HtmlCspMiddleware, security_headers
 from api.services import Services
-from api.sessions import PAGE_HANDLERS, SessionCsrfMiddleware
+from api.sessions import SessionCsrfMiddleware, post_logout
 from domain.calendar import calendar_notice_at
 from domain.values import Role
 from projections.runner import Projection, max_position
@@ -173,7 +174,8 @@ def create_app(
             *case_routers,
             *ROUTERS,
             *home_handlers(config),
-            *PAGE_HANDLERS,  # /login, /logout (api/sessions.py)
+            post_logout,  # /logout (api/sessions.py); /login is a page (api/pages/signin.py)
+            *page_routes(config),  # the web pages, `/` included (api/pages/)
             create_static_files_router(
                 path="/static/swagger", directories=[SWAGGER_DIR], include_in_schema=False
             ),
@@ -197,6 +199,7 @@ def create_app(
         on_startup=[ensure_idempotency_table, ensure_identity_schema, open_rate_limiter],
         on_shutdown=[close_rate_limiter],
         openapi_config=openapi,
+        template_config=TEMPLATE_CONFIG,
         lifespan=[lifespan],
         state=State({"jwt_secret": jwt_secret, "views": tuple(views)}),
         request_max_body_size=1_000_000,

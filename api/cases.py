@@ -211,25 +211,73 @@ def command_response[A: Aggregate](
     return Response(body, status_code=status, headers=headers)
 
 
+async def create_case[A: Aggregate, C: Command](
+    services: Services, case_type: CaseType[A, C], actor: Actor, data: C
+) -> CommandResult[A]:
+    """Create a case (the API's create and the web pages', api/pages/)."""
+    app, at = services.app, services.now()
+    # Decided here and stored by the group committer, with no worker thread held
+    # (domain/application.py create_in_memory); otherwise all of it in a thread.
+    loop = asyncio.get_running_loop()
+    stored: asyncio.Future[CommandResult[A]] = loop.create_future()
+
+    def done(result: CommandResult[A] | None, error: BaseException | None) -> None:
+        loop.call_soon_threadsafe(_settle, stored, result, error)
+
+    if app.create_in_memory(case_type, actor, at, data, done):
+        return await stored
+    return await in_thread(partial(app.create, case_type, actor, at, data))
+
+
+async def make_move[A: Aggregate](
+    services: Services,
+    case_type: CaseType[A, Any],
+    case_id: UUID,
+    move: str,
+    actor: Actor,
+    data: Command,
+    expected: int | None,
+) -> tuple[CommandResult[A], Any | None]:
+    """Make a move (the API's and the web pages', api/pages/): the result, and the case
+    as the actor sees it when that is not `result.case` (a viewer of the public course,
+    whose `expected` version is a public one: api/public_view.py)."""
+    course = public_course(case_type, actor)
+    if course is not None and expected is not None:
+        check = partial(
+            real_expected_version, services.app, course, case_type, case_id, actor, expected
+        )
+        expected = await in_thread(check)
+    fn = partial(
+        services.app.move,
+        case_id,
+        move,
+        actor,
+        services.now(),
+        data,
+        expected_version=expected,
+        case_type=case_type,
+    )
+    try:
+        result: CommandResult[A] = await in_thread(fn)
+    except VersionConflict:
+        if course is None:
+            raise
+        # Another move came between the check and this one; its version numbers
+        # may be ones this viewer does not see.
+        raise ConcurrentUpdate("the case changed meanwhile; read it again") from None
+    shown = None
+    if course is not None:
+        shown = await in_thread(partial(answered_case, services.app, course, result.case))
+    return result, shown
+
+
 def create_handler[A: Aggregate, C: Command](
     case_type: CaseType[A, C], present: Present[A], path: str = "/"
 ) -> Any:
     async def handler(
         request: Request[Actor, Any, Any], data: C, services: NamedDependency[Services]
     ) -> Response[Any]:
-        app, actor, at = services.app, request.user, services.now()
-        # Decided here and stored by the group committer, with no worker thread held
-        # (domain/application.py create_in_memory); otherwise all of it in a thread.
-        loop = asyncio.get_running_loop()
-        stored: asyncio.Future[CommandResult[A]] = loop.create_future()
-
-        def done(result: CommandResult[A] | None, error: BaseException | None) -> None:
-            loop.call_soon_threadsafe(_settle, stored, result, error)
-
-        if app.create_in_memory(case_type, actor, at, data, done):
-            result = await stored
-        else:
-            result = await in_thread(partial(app.create, case_type, actor, at, data))
+        result = await create_case(services, case_type, request.user, data)
         return command_response(case_type, present, result, request.user, status=201)
 
     handler.__annotations__ = {**handler.__annotations__, "data": _JSON_BODY[case_type.create_body]}
@@ -250,40 +298,9 @@ def move_handler[A: Aggregate](case_type: CaseType[A, Any], present: Present[A],
         data: Any,
         services: NamedDependency[Services],
     ) -> Response[Any]:
-        expected = expected_version(request)
-        course = public_course(case_type, request.user)
-        if course is not None and expected is not None:
-            check = partial(
-                real_expected_version,
-                services.app,
-                course,
-                case_type,
-                case_id,
-                request.user,
-                expected,
-            )
-            expected = await in_thread(check)
-        fn = partial(
-            services.app.move,
-            case_id,
-            move,
-            request.user,
-            services.now(),
-            data,
-            expected_version=expected,
-            case_type=case_type,
+        result, shown = await make_move(
+            services, case_type, case_id, move, request.user, data, expected_version(request)
         )
-        try:
-            result: CommandResult[A] = await in_thread(fn)
-        except VersionConflict:
-            if course is None:
-                raise
-            # Another move came between the check and this one; its version numbers
-            # may be ones this viewer does not see.
-            raise ConcurrentUpdate("the case changed meanwhile; read it again") from None
-        shown = None
-        if course is not None:
-            shown = await in_thread(partial(answered_case, services.app, course, result.case))
         return command_response(case_type, present, result, request.user, status=200, shown=shown)
 
     handler.__annotations__ = {**handler.__annotations__, "data": _JSON_BODY[spec.body]}

@@ -1,9 +1,8 @@
-"""What a person finds at `/`, and the API's version and build (`GET /api/v1/meta`).
+"""Where the API's docs are, and the API's version and build (`GET /api/v1/meta`).
 
-Until the web pages exist, `/` is a short HTML page (Chinese first, then English)
-linking the API reference (Swagger UI and Redoc, served offline under /schema), the
-OpenAPI document, the health check and the version. It has no inline script or style,
-so the strict Content-Security-Policy of api/security_headers.py applies unchanged.
+`/` is the web pages' home (api/pages/home.py, issue 16): it links the API reference
+(Swagger UI and Redoc, served offline under /schema), the OpenAPI document, the health
+check and the version from `meta_of`.
 
 The version is the installed package's (`importlib.metadata`), the same string the
 OpenAPI document's `info.version` carries; the build is what the deployment names in
@@ -13,14 +12,13 @@ answer without a token.
 
 from __future__ import annotations
 
-import html
 from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 import msgspec
-from litestar import MediaType, Response, get
+from litestar import get
 from litestar.handlers import HTTPRouteHandler
 
 from api.config import ApiConfig
@@ -80,61 +78,10 @@ def meta_of(config: ApiConfig) -> Meta:
     )
 
 
-def render_home(meta: Meta) -> str:
-    """The page at `/` (plain HTML, nothing inline to run)."""
-    v = html.escape(meta.version)
-    b = html.escape(meta.build)
-
-    def link(path: str, text: str) -> str:
-        return f'<a href="{html.escape(path)}">{text}</a>'
-
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Oversight 营商环境监督 API</title>
-<link rel="icon" href="/static/swagger/favicon-32x32.png">
-</head>
-<body>
-<main>
-<h1>营商环境建设监督局 · 案件监督 API</h1>
-<p>本服务提供投诉、重大项目、信用承诺与信用修复等案件的监督接口（<code>/api/v1</code>）。</p>
-<ul>
-<li>{link(meta.docs, "接口文档（Swagger UI，可试用）")}</li>
-<li>{link(meta.redoc, "接口参考（Redoc）")}</li>
-<li>{link(meta.openapi, "OpenAPI 文档（JSON）")}</li>
-<li>{link("/healthz", "健康检查")}（{link("/readyz", "就绪状态")}）</li>
-<li>{link(META_PATH, "版本信息")}：版本 <span id="version">{v}</span>，
-构建 <span id="build">{b}</span></li>
-</ul>
-<section lang="en">
-<h2>Oversight: case supervision API</h2>
-<p>Case supervision for the business-environment supervision bureau, under
-<code>/api/v1</code> (a bearer token is needed; see the docs).</p>
-<ul>
-<li>{link(meta.docs, "API docs (Swagger UI, try it out)")}</li>
-<li>{link(meta.redoc, "API reference (Redoc)")}</li>
-<li>{link(meta.openapi, "OpenAPI document (JSON)")}</li>
-<li>{link("/healthz", "Health check")} ({link("/readyz", "readiness")})</li>
-<li>{link(META_PATH, "Version")}: {v}, build {b}</li>
-</ul>
-</section>
-</main>
-</body>
-</html>
-"""
-
-
 def home_handlers(config: ApiConfig) -> list[HTTPRouteHandler]:
-    """`/` and `GET /api/v1/meta`, for this configuration's build."""
+    """`GET /api/v1/meta`, for this configuration's build (`/` is a web page:
+    api/pages/home.py)."""
     meta = meta_of(config)
-    page = render_home(meta)
-
-    @get("/", media_type=MediaType.HTML, include_in_schema=False, opt=PUBLIC)
-    async def home() -> Response[str]:
-        """A short page for a person: where the docs, the health check and the version are."""
-        return Response(page, media_type="text/html; charset=utf-8")
 
     @get(
         META_PATH,
@@ -151,7 +98,7 @@ def home_handlers(config: ApiConfig) -> list[HTTPRouteHandler]:
     async def api_meta() -> Meta:
         return meta
 
-    return [home, api_meta]
+    return [api_meta]
 
 
 def describe(meta: Meta) -> dict[str, Any]:
