@@ -10,12 +10,11 @@ named here must be exactly those (tests/unit/test_registry.py).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from litestar import Router
-
-from api import commitments, complaints, credit_repairs, projects, service_statistics
 from domain.cases import AnyCaseType
 from domain.commitment_case import COMMITMENT
 from domain.complaint_case import COMPLAINT
@@ -28,25 +27,31 @@ from projections.credit_repair_register import CreditRepairRegister
 from projections.project_board import ProjectBoard
 from projections.runner import Projection
 
+if TYPE_CHECKING:
+    from litestar import Router
+
 
 @dataclass(frozen=True)
 class Registered:
     case_type: AnyCaseType
     # Its list view; None when another type's view lists it or it has none.
     view: Callable[[], Projection] | None = None
-    # Its API module's router; None when another type's router serves it.
-    router: Router | None = None
+    # Its API module's router as `module:name`, imported only by the API (`case_routers`):
+    # `oversight rebuild` and its workers need the views alone, and importing the API
+    # (Litestar and every handler) cost each of them about 20 MiB (docs/performance.md).
+    # None when another type's router serves it.
+    router: str | None = None
 
 
 CASE_TYPES: tuple[Registered, ...] = (
-    Registered(COMPLAINT, ComplaintSummary, complaints.router),
-    Registered(COMMITMENT, CommitmentRegister, commitments.router),
-    Registered(CREDIT_REPAIR, CreditRepairRegister, credit_repairs.router),
+    Registered(COMPLAINT, ComplaintSummary, "api.complaints:router"),
+    Registered(COMMITMENT, CommitmentRegister, "api.commitments:router"),
+    Registered(CREDIT_REPAIR, CreditRepairRegister, "api.credit_repairs:router"),
     # The project board lists projects with their problems.
-    Registered(PROJECT, ProjectBoard, projects.projects_router),
-    Registered(PROBLEM, router=projects.problems_router),
+    Registered(PROJECT, ProjectBoard, "api.projects:projects_router"),
+    Registered(PROBLEM, router="api.projects:problems_router"),
     # Figures a supervisor records; no list view (the dashboard reads them).
-    Registered(SERVICE_STATISTICS, router=service_statistics.router),
+    Registered(SERVICE_STATISTICS, router="api.service_statistics:router"),
 )
 
 
@@ -56,4 +61,10 @@ def case_views() -> tuple[Projection, ...]:
 
 
 def case_routers() -> tuple[Router, ...]:
-    return tuple(r.router for r in CASE_TYPES if r.router is not None)
+    """Every case type's router, imported now."""
+    routers = []
+    for registered in CASE_TYPES:
+        if registered.router is not None:
+            module, name = registered.router.split(":")
+            routers.append(getattr(importlib.import_module(module), name))
+    return tuple(routers)

@@ -25,13 +25,11 @@ import secrets
 import signal
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 import structlog
-from litestar import Litestar
 
-from api.app import create_app as create_api
 from api.services import Services, system_clock
 from domain.application import Oversight
 from domain.calendar import WorkingCalendar
@@ -53,6 +51,9 @@ from oversight.watchers import run_watchers
 from projections import shared_views
 from projections.runner import Projection, ProjectionRunner, ensure_schema, max_position
 from projections.supervision import Supervisor
+
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 log = structlog.get_logger(__name__)
 
@@ -248,6 +249,8 @@ def create_app(
     DATABASE_URL in the settings) the ledger key is made first (`prepare_ledger_key`)."""
     prepare_ledger_key(settings)
     projections = views(settings)
+    from api.app import create_app as create_api  # not for `rebuild` and its workers
+
     return create_api(
         settings.api,
         jwt_secret=jwt_secret,

@@ -22,3 +22,20 @@ def test_every_registered_view_is_run_and_every_router_serves_its_case_type() ->
         if registered.router is not None:
             path = f"/api/v1/{registered.case_type.plural}/{{case_id:uuid}}"
             assert path in served, registered.case_type.name
+
+
+def test_the_views_and_rebuild_load_without_the_api() -> None:
+    """`oversight rebuild` and its workers take the views from the composition root;
+    importing the API with them cost each process about 20 MiB (docs/performance.md)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, oversight.rebuild, oversight.runtime\n"
+        "oversight.runtime.views()\n"
+        "loaded = sorted(m for m in sys.modules if m == 'litestar' or m.startswith('api.'))\n"
+        "print(' '.join(loaded))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "litestar" not in out.stdout.split()
+    assert not {"api.app", "api.cases", "api.complaints"} & set(out.stdout.split())
