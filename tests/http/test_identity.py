@@ -298,6 +298,27 @@ def test_an_api_key_acts_as_its_service_account_until_revoked(ic):
     check_problem(ic.delete(f"/api/v1/api-keys/{issued.json()['id']}", headers=admin), 404)
 
 
+def test_an_api_key_stops_at_once_when_its_account_loses_the_role(ic):
+    admin = ready_admin(ic)
+    body = {"login": "credit-centre", "role": "inspector", "kind": "service"}
+    assert ic.post("/api/v1/accounts", json=body, headers=admin).status_code == 201
+    key = ic.post("/api/v1/api-keys", json={"login": "credit-centre", "name": "k"}, headers=admin)
+    headers = {"Authorization": f"Bearer {key.json()['key']}"}
+    assert ic.get("/api/v1/me", headers=headers).json()["role"] == "inspector"
+    regranted = ic.post(
+        "/api/v1/accounts/credit-centre/grant-role", json={"role": "supervisor"}, headers=admin
+    )
+    assert regranted.status_code == 200, regranted.text
+    check_problem(ic.get("/api/v1/me", headers=headers), 401)  # issued for another role
+    check_problem(
+        ic.post(
+            "/api/v1/accounts", json={**body, "login": "x-svc", "role": "admin"}, headers=admin
+        ),
+        422,
+        "role",
+    )
+
+
 def test_only_an_administrator_manages_accounts_and_keys(ic):
     admin = ready_admin(ic)
     _, clerk = staff(ic, admin, "clerk")
