@@ -1,4 +1,6 @@
-"""Signing in to the web pages: the session cookie, CSRF, and `/login` / `/logout`.
+"""Signing in to the web pages: the session cookie, CSRF, and `POST /logout` (the
+sign-in, registration and password pages are issue 16's, api/pages/signin.py, over the
+functions here).
 
 What a page's form handler calls (no HTTP to ourselves; /work/notes/accounts-interface.md
 and docs/api.md say the same):
@@ -27,27 +29,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import html
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from litestar import MediaType, Request, Response, get, post
+from litestar import MediaType, Request, Response, post
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
-from litestar.enums import RequestEncodingType
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.params import Body
 from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from api.auth import optional_actor
 from api.identity import (
     SESSION_COOKIE,
-    AccountUnavailable,
     SignedIn,
-    SignInFailed,
-    SignInLocked,
-    TotpRequired,
     authenticate,
     close_session,
     open_session,
@@ -201,81 +196,7 @@ def _needs_csrf(scope: Scope) -> bool:
     return (SESSION_COOKIE + "=").encode() in cookies
 
 
-# --- the minimal pages (issue 16 replaces their HTML) -------------------------------------------
-
-_PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>登录 Sign in · Oversight</title></head>
-<body><main><h1>登录 Sign in</h1>{message}
-<form method="post" action="/login">
-<input type="hidden" name="_csrf_token" value="{csrf}">
-<input type="hidden" name="next" value="{next}">
-<p><label>登录名 Login <input name="login" autocomplete="username" required></label></p>
-<p><label>密码 Password <input name="password" type="password"
- autocomplete="current-password" required></label></p>
-<p><label>动态口令 TOTP code (if enabled) <input name="totp" inputmode="numeric"
- autocomplete="one-time-code"></label></p>
-<p><button type="submit">登录 Sign in</button></p>
-</form></main></body></html>
-"""
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path of ours: never another site (`//host`, `https://...`)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
-def login_page(
-    request: Request[Any, Any, Any], message: str = "", status: int = 200
-) -> Response[str]:
-    body = _PAGE.format(
-        message=f"<p role=alert>{html.escape(message)}</p>" if message else "",
-        csrf=html.escape(csrf_token(request)),
-        next=html.escape(_safe_next(request.query_params.get("next"))),
-    )
-    return Response(body, status_code=status, media_type=MediaType.HTML)
-
-
-@get("/login", include_in_schema=False, exclude_from_auth=True)
-async def get_login(request: Request[Any, Any, Any]) -> Response[str]:
-    """The sign-in form (a plain HTML form: login, password, TOTP code)."""
-    return login_page(request)
-
-
-@dataclass
-class LoginForm:
-    login: str = ""
-    password: str = ""
-    totp: str = ""
-    next: str = "/"
-
-
-@post("/login", include_in_schema=False, exclude_from_auth=True, status_code=303)
-async def post_login(
-    request: Request[Any, Any, Any],
-    data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
-) -> Response[str]:
-    """Sign in from the form: a session cookie and a redirect (303) to `next` (or to the
-    change-password page after a one-time password); the form again with one message
-    on failure."""
-    try:
-        done = await sign_in(request, login=data.login, password=data.password, totp=data.totp)
-    except SignInLocked as e:
-        response = login_page(request, str(e), 429)
-        response.headers["Retry-After"] = str(e.retry_after)
-        return response
-    except SignInFailed as e:
-        return login_page(request, str(e), 401)
-    except TotpRequired as e:
-        return login_page(request, str(e), 401)
-    except AccountUnavailable as e:
-        return login_page(request, str(e), 403)
-    target = "/password" if done.must_change_password else _safe_next(data.next)
-    return Response(
-        "", status_code=303, headers={"Location": target}, cookies=[done.cookie],
-        media_type=MediaType.TEXT,
-    )  # fmt: skip
+# --- signing out (the pages' sign-in form is api/pages/signin.py) ------------------------
 
 
 @post("/logout", include_in_schema=False, exclude_from_auth=True, status_code=303)
@@ -286,6 +207,3 @@ async def post_logout(request: Request[Any, Any, Any]) -> Response[str]:
         "", status_code=303, headers={"Location": "/login"}, cookies=[cookie],
         media_type=MediaType.TEXT,
     )  # fmt: skip
-
-
-PAGE_HANDLERS = [get_login, post_login, post_logout]
