@@ -17,7 +17,7 @@ for API clients).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any, Final
@@ -30,7 +30,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from api.cases import create_case, in_thread, make_move
-from api.pages import case_view, identity_link, vocab
+from api.pages import case_view, identity_link, reference, vocab
 from api.pages import moves as page_moves
 from api.pages.deadlines import DeadlineState, deadline_state
 from api.pages.forms import Field, FieldError, FormState, decode, message_for
@@ -146,13 +146,15 @@ def _parse_id(case_id: str) -> UUID:
 LODGE_ROLES: Final = frozenset({Role.ENTERPRISE})
 
 
-def _lodge_page(
+async def _lodge_page(
     request: Request[Any, Any, Any], actor: Actor, name: str, state: FormState, status: int = 200
 ) -> Response[Any]:
+    choices = tuple(await reference.categories(_services(request)))
+    fields = tuple(replace(f, options=choices) if f.name == "category" else f for f in LODGE_FIELDS)
     return page(
         request,
         "case_new.html",
-        {"fields": LODGE_FIELDS, "state": state, "errors": state.errors, "enterprise_name": name},
+        {"fields": fields, "state": state, "errors": state.errors, "enterprise_name": name},
         actor=actor,
         status=status,
         title=N_("提交投诉、诉求或举报"),
@@ -164,7 +166,7 @@ async def new_case(request: Request[Actor, Any, Any]) -> Response[Any]:
     actor = request.user
     _require(actor, LODGE_ROLES, "lodge a case on the pages")
     profile = await identity_link.enterprise(_services(request), actor)
-    return _lodge_page(request, actor, profile.name, FormState(values={"kind": ""}))
+    return await _lodge_page(request, actor, profile.name, FormState(values={"kind": ""}))
 
 
 @post("/cases/new")
@@ -195,12 +197,12 @@ async def lodge(request: Request[Actor, Any, Any]) -> Response[Any]:
     errors += _fail(lang, LODGE_FIELDS, problems)
     if errors or command is None:
         state.errors = errors
-        return _lodge_page(request, actor, profile.name, state, status=422)
+        return await _lodge_page(request, actor, profile.name, state, status=422)
     try:
         result = await create_case(services, COMPLAINT, actor, command)
     except RuleViolated as e:
         state.errors = _fail(lang, LODGE_FIELDS, [{"field": e.field, "rule": e.rule}])
-        return _lodge_page(request, actor, profile.name, state, status=422)
+        return await _lodge_page(request, actor, profile.name, state, status=422)
     return Redirect(
         f"/cases/{result.case.id}?done=lodge",
         status_code=303,
@@ -214,7 +216,7 @@ async def lodge(request: Request[Actor, Any, Any]) -> Response[Any]:
 DONE: Final[dict[str, str]] = {"lodge": N_("已提交")} | {m.name: m.done for m in page_moves.MOVES}
 
 
-def _case_page(
+async def _case_page(
     request: Request[Any, Any, Any],
     view: case_view.CaseView,
     *,
@@ -227,6 +229,12 @@ def _case_page(
     forms: dict[str, FormState] = {}
     if failed is not None and state is not None:
         forms[failed] = state
+    services = _services(request)
+    if any(f.name == "department" for m in view.moves for f in m.fields):
+        view.moves = reference.offer_departments(view.moves, await reference.departments(services))
+    named = [view.case.department, *(e.who_org for e in view.course)]
+    named += [d.value for e in view.course for d in e.details if d.label == "承办部门"]
+    department_names = await reference.names_of_departments(services, named)
     back = "/cases" if request.user.role is Role.ENTERPRISE else "/desk"
     return page(
         request,
@@ -239,6 +247,7 @@ def _case_page(
             "forms": forms,
             "errors": state.errors if state else [],
             "back": back,
+            "department_names": department_names,
         },
         actor=request.user,
         status=status,
@@ -256,7 +265,7 @@ async def show_case(
 ) -> Response[Any]:
     services = _services(request)
     view = await _view(services, _parse_id(case_id), request.user)
-    return _case_page(request, view, done=done)
+    return await _case_page(request, view, done=done)
 
 
 @post("/cases/{case_id:str}/{move:str}")
@@ -275,21 +284,25 @@ async def make_page_move(
     sent = form.get("version", "")
     expected = int(sent) if sent.isascii() and sent.isdigit() and len(sent) < 19 else None
     if expected != view.version or spec not in view.moves:
-        return _case_page(request, view, status=409, stale=True, failed=spec.name, state=state)
+        return await _case_page(
+            request, view, status=409, stale=True, failed=spec.name, state=state
+        )
     command, problems = decode(
         request, COMPLAINT.move(spec.name).body, page_moves.body_values(spec, form)
     )
     if problems or command is None:
         state.errors = _fail(lang, spec.fields, problems)
-        return _case_page(request, view, status=422, failed=spec.name, state=state)
+        return await _case_page(request, view, status=422, failed=spec.name, state=state)
     try:
         result, _ = await make_move(services, COMPLAINT, uuid, spec.name, actor, command, expected)
     except (VersionConflict, ConcurrentUpdate, MoveNotAllowed):
         view = await _view(services, uuid, actor)
-        return _case_page(request, view, status=409, stale=True, failed=spec.name, state=state)
+        return await _case_page(
+            request, view, status=409, stale=True, failed=spec.name, state=state
+        )
     except RuleViolated as e:
         state.errors = _fail(lang, spec.fields, [{"field": e.field, "rule": e.rule}])
-        return _case_page(request, view, status=422, failed=spec.name, state=state)
+        return await _case_page(request, view, status=422, failed=spec.name, state=state)
     return Redirect(
         f"/cases/{uuid}?done={spec.name}",
         status_code=303,
@@ -347,7 +360,9 @@ def _row(services: Services, r: dict[str, Any], viewer: Actor, now: datetime) ->
 
 @get("/cases")
 async def list_cases(
-    request: Request[Actor, Any, Any], cursor: FromQuery[str | None] = None
+    request: Request[Actor, Any, Any],
+    cursor: FromQuery[str | None] = None,
+    done: FromQuery[str | None] = None,  # a step that led here (render.NOTICES)
 ) -> Response[Any]:
     """An enterprise's own cases (我的案件), a department's, or every case for the
     bureau: newest first, from the complaint_summary view, as the API lists them."""
@@ -388,7 +403,9 @@ DESK_HINTS: Final[dict[Role, str]] = {
 
 @get("/desk")
 async def show_desk(
-    request: Request[Actor, Any, Any], cursor: FromQuery[str | None] = None
+    request: Request[Actor, Any, Any],
+    cursor: FromQuery[str | None] = None,
+    done: FromQuery[str | None] = None,  # a step that led here (render.NOTICES)
 ) -> Response[Any]:
     services, actor = _services(request), request.user
     if not desk.has_desk(actor.role):

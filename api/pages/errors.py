@@ -24,6 +24,7 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect
 
+from api.auth import RESTRICTED_WHY
 from api.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, ApiError
 from api.pages.i18n import N_
 from api.pages.render import here, page
@@ -64,6 +65,9 @@ def to_sign_in(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
 
 def forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     detail = str(getattr(exc, "detail", "") or exc)
+    if detail == RESTRICTED_WHY["password"]:
+        # Signed in with a one-time password: nothing else until it is changed.
+        return Redirect("/password", status_code=303)
     if "CSRF" in detail:
         return error_page(
             request,

@@ -27,7 +27,10 @@ def home_handlers(config: ApiConfig) -> list[HTTPRouteHandler]:
     meta = meta_of(config)
 
     @get("/", opt=PUBLIC, name="home")
-    async def home(request: Request[Any, Any, Any]) -> Response[Any]:
+    async def home(
+        request: Request[Any, Any, Any],
+        done: FromQuery[str | None] = None,  # a step that led here (render.NOTICES)
+    ) -> Response[Any]:
         actor = await signed_in(request)
         start = landing(actor) if actor else "/login"
         return page(

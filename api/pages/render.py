@@ -107,6 +107,13 @@ def _label(context: Any, value: object, table: str) -> str:
     return i18n.gettext(context["lang"], vocab.label(getattr(vocab, table), value))
 
 
+@pass_context
+def _translated(context: Any, text: str) -> str:
+    """A label that may be a msgid or data (a registered department's name): translated
+    when the catalogue has it, never %-formatted (unlike `_()`)."""
+    return i18n.translations(context["lang"]).gettext(text)
+
+
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
 
@@ -120,7 +127,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     i18n.install(env)
-    env.filters.update(beijing=_beijing, deadline=_deadline_text, label=_label, iso=_iso)
+    env.filters.update(
+        beijing=_beijing, deadline=_deadline_text, label=_label, iso=_iso, tr=_translated
+    )
     return env
 
 

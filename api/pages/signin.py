@@ -33,6 +33,7 @@ from api.pages.i18n import N_, gettext
 from api.pages.render import landing, language, page, safe_next
 from api.services import Services
 from domain import account as acc
+from domain.credit_code import InvalidCreditCode, validate_credit_code
 from domain.errors import RuleViolated
 from domain.values import Actor
 
@@ -245,6 +246,14 @@ async def register(request: Request[Any, Any, Any]) -> Response[Any]:
     values["credit_code"] = values["credit_code"].upper()
     state.values["credit_code"] = values["credit_code"]
     command, problems = decode(request, acc.RegisterEnterprise, values)
+    code = values["credit_code"]
+    if problems and code and not any(p["field"] == "credit_code" for p in problems):
+        # The body checks the code after its fields (msgspec stops at the first error):
+        # the same rule now, so that every mistake shows at once.
+        try:
+            validate_credit_code(code)
+        except InvalidCreditCode as e:
+            problems.insert(0, {"field": "credit_code", "rule": str(e)})
     if problems or command is None:
         state.errors = [message_for(lang, REGISTER_FIELDS, p) for p in problems]
         return _register_page(request, state, 422)
