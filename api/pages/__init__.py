@@ -16,7 +16,7 @@ from litestar import Router
 from litestar.static_files import create_static_files_router
 
 from api.config import ApiConfig
-from api.pages import cases, home, signin
+from api.pages import cases, home, inspection, registers, signin, supervision
 from api.pages.errors import EXCEPTION_HANDLERS
 from api.pages.render import STATIC_DIR, STATIC_PATH, TEMPLATE_CONFIG
 
@@ -26,7 +26,15 @@ __all__ = ["TEMPLATE_CONFIG", "page_routes"]
 def page_routes(config: ApiConfig) -> list[Any]:
     router = Router(
         path="/",
-        route_handlers=[*home.home_handlers(config), *signin.HANDLERS, *cases.HANDLERS],
+        route_handlers=[
+            *home.home_handlers(config),
+            *signin.HANDLERS,
+            *cases.HANDLERS,
+            # Issue 17: the supervisor's desk and the inspector's pages.
+            *supervision.HANDLERS,
+            *registers.HANDLERS,
+            *inspection.HANDLERS,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         include_in_schema=False,
     )

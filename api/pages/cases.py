@@ -33,6 +33,7 @@ from api.cases import create_case, in_thread, make_move
 from api.pages import case_view, identity_link, reference, vocab
 from api.pages import moves as page_moves
 from api.pages.deadlines import DeadlineState, deadline_state
+from api.pages.filters import COMPLAINT_FILTERS, COMPLAINT_LIST_ROLES, complaint_filters
 from api.pages.forms import Field, FieldError, FormState, decode, message_for
 from api.pages.i18n import N_, gettext
 from api.pages.render import language, page
@@ -358,23 +359,38 @@ def _row(services: Services, r: dict[str, Any], viewer: Actor, now: datetime) ->
     )
 
 
+# Issue 17: the bureau's filters, the API's (api/pages/filters.py).
+Filter = FromQuery[str | None]
+
+
 @get("/cases")
 async def list_cases(
     request: Request[Actor, Any, Any],
     cursor: FromQuery[str | None] = None,
     done: FromQuery[str | None] = None,  # a step that led here (render.NOTICES)
+    status: Filter = None,
+    kind: Filter = None,
+    department: Filter = None,
+    overdue: Filter = None,
+    escalated: Filter = None,
+    urgent: Filter = None,
 ) -> Response[Any]:
     """An enterprise's own cases (我的案件), a department's, or every case for the
-    bureau: newest first, from the complaint_summary view, as the API lists them."""
+    bureau: newest first, from the complaint_summary view, as the API lists them (with
+    the API's filters for the bureau, and 导出 CSV of the whole filtered list)."""
     services, actor, now = _services(request), request.user, _services(request).now()
     try:
         after = complaint_summary.decode_cursor(cursor) if cursor else None
     except ValueError:
         after = None
+    given = {"status": status, "kind": kind, "department": department, "overdue": overdue,
+             "escalated": escalated, "urgent": urgent}  # fmt: skip
+    bureau = actor.role in COMPLAINT_LIST_ROLES
+    chosen = complaint_filters(request, given if bureau else {})
     behind = not await _caught_up(request, services)
     async with services.pool.acquire() as conn:
         rows = await complaint_summary.list_complaints(
-            conn, actor, now=now, limit=PAGE_SIZE + 1, cursor=after
+            conn, actor, now=now, limit=PAGE_SIZE + 1, cursor=after, **chosen.query
         )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
@@ -385,11 +401,16 @@ async def list_cases(
         {
             "rows": [_row(services, r, actor, now) for r in rows],
             "behind": behind,
-            "next_url": f"/cases?cursor={complaint_summary.encode_cursor(rows[-1])}"
+            "next_url": chosen.link("/cases", cursor=complaint_summary.encode_cursor(rows[-1]))
             if more
             else None,
+            "filters": chosen if bureau else None,
+            "filter_specs": COMPLAINT_FILTERS,
+            "errors": chosen.errors,
+            "export_url": chosen.link("/cases.csv") if bureau else None,
         },
         actor=actor,
+        status=422 if chosen.errors else 200,
         title=title,
     )
 

@@ -56,17 +56,13 @@ class Chart:
 
 
 def format_value(value: Value, unit: str = "") -> str:
-    """A count as an integer; anything else with two decimals (as the API rounds)."""
+    """A count as an integer; any other number with two decimals, as the API rounds it
+    (an average of 0.0 working days is "0.00", not "0")."""
     if value is None:
         return NO_VALUE
     if isinstance(value, bool):
         raise TypeError("a chart value is a number, not a truth value")
-    if isinstance(value, int):
-        text = str(value)
-    elif float(value).is_integer() and unit != "%":
-        text = str(int(value))
-    else:
-        text = f"{value:.2f}"
+    text = str(value) if isinstance(value, int) else f"{value:.2f}"
     return text + unit
 
 

@@ -195,6 +195,8 @@ def message_for(lang: str, form: Sequence[Field], error: Mapping[str, str]) -> F
         return say(N_("%(label)s须为整数，例如 10"), label=label)
     if rule.startswith(CONTROL_RULE):
         return say(N_("%(label)s含有不能使用的控制字符"), label=label)
+    if rule.startswith("a redo needs a note"):  # issue 17: 审核 with 重办
+        return say(N_("选择重办时，请写明需要重新办理的内容"))
     if m := _AT_MOST_DAYS.match(rule):
         return say(N_("%(label)s最多 %(n)s 个工作日"), label=label, n=m.group(1))
     # A rule the table does not word yet: the API's own words, next to the field.

@@ -33,6 +33,10 @@ def _lodger(case: Complaint, actor: Actor) -> bool:
     return actor.org is not None and actor.org == case.complainant.credit_code
 
 
+def _extension_pending(case: Complaint, actor: Actor) -> bool:
+    return case.extension_requested is not None
+
+
 def _no_pending_extension(case: Complaint, actor: Actor) -> bool:
     return _with_department(case, actor) and case.extension_requested is None
 
@@ -107,6 +111,58 @@ MOVES: Final[tuple[PageMove, ...]] = (
         "warning",
         _lodger,
         hint=N_("撤回后案件即终止办理，不能恢复。"),
+    ),
+    # Issue 17: the supervisor's moves.
+    PageMove(
+        "review",
+        N_("审核"),
+        N_("已审核"),
+        (
+            Field(
+                "approved",
+                N_("审核结果"),
+                "radios",
+                options=(("true", N_("通过")), ("false", N_("重办"))),
+            ),
+            Field(
+                "note",
+                N_("审核意见"),
+                "textarea",
+                required=False,
+                hint=N_("选择重办时必须填写：写明需要重新办理的内容"),
+            ),
+        ),
+        hint=N_("审核承办部门的答复：通过后请企业评价；重办则退回承办部门重新办理。"),
+    ),
+    PageMove(
+        "decide-extension",
+        N_("审批延期"),
+        N_("已审批延期申请"),
+        (
+            Field(
+                "approved",
+                N_("审批结果"),
+                "radios",
+                options=(("true", N_("批准")), ("false", N_("不批准"))),
+            ),
+            Field("note", N_("备注"), "textarea", required=False),
+        ),
+        "secondary",
+        _extension_pending,
+    ),
+    PageMove(
+        "supervise",
+        N_("督办"),
+        N_("已督办"),
+        (Field("note", N_("督办意见"), "textarea"),),
+        "secondary",
+    ),
+    PageMove(
+        "close",
+        N_("办结"),
+        N_("已办结"),
+        (Field("note", N_("备注"), "textarea", required=False),),
+        hint=N_("企业尚未评价时，可由监督人员办结案件。"),
     ),
 )
 BY_NAME: Final[dict[str, PageMove]] = {m.name: m for m in MOVES}

@@ -47,8 +47,26 @@ NAV: Final[dict[Role, tuple[NavItem, ...]]] = {
     ),
     Role.CLERK: (NavItem("/desk", i18n.N_("待办")), NavItem("/cases", i18n.N_("案件"))),
     Role.DEPARTMENT: (NavItem("/desk", i18n.N_("待办")), NavItem("/cases", i18n.N_("案件"))),
-    Role.SUPERVISOR: (NavItem("/desk", i18n.N_("待办")), NavItem("/cases", i18n.N_("案件"))),
-    Role.INSPECTOR: (NavItem("/cases", i18n.N_("案件")),),
+    # Issue 17: the supervisor's desk and the inspector's pages.
+    Role.SUPERVISOR: (
+        NavItem("/desk", i18n.N_("待办")),
+        NavItem("/dashboard", i18n.N_("监督看板")),
+        NavItem("/warnings", i18n.N_("预警")),
+        NavItem("/ranking", i18n.N_("部门排名")),
+        NavItem("/cases", i18n.N_("案件")),
+        NavItem("/projects", i18n.N_("重大项目")),
+        NavItem("/commitments", i18n.N_("信用承诺")),
+        NavItem("/credit-repairs", i18n.N_("信用修复")),
+        NavItem("/audit", i18n.N_("审计记录")),
+    ),
+    Role.INSPECTOR: (
+        NavItem("/cases", i18n.N_("案件")),
+        NavItem("/audit", i18n.N_("审计记录")),
+        NavItem("/dashboard", i18n.N_("监督看板")),
+        NavItem("/projects", i18n.N_("重大项目")),
+        NavItem("/commitments", i18n.N_("信用承诺")),
+        NavItem("/credit-repairs", i18n.N_("信用修复")),
+    ),
 }
 
 

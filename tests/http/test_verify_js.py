@@ -82,7 +82,7 @@ def page(served: str) -> Iterator[Any]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
+            page = browser.new_page(locale="zh-CN")  # the pages follow Accept-Language
             console: list[str] = []
             page.on("console", lambda m: console.append(m.text))
             page.on("pageerror", lambda e: console.append(f"page error: {e}"))

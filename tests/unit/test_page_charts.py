@@ -50,7 +50,7 @@ def test_format_value_counts_and_two_decimals() -> None:
     assert format_value(3) == "3"
     assert format_value(97.5, "%") == "97.50%"
     assert format_value(100.0, "%") == "100.00%"
-    assert format_value(2.0) == "2"
+    assert format_value(2.0) == "2.00"
     assert format_value(1.256) == "1.26"
     assert format_value(None, "%") == NO_VALUE
     with pytest.raises(TypeError):
