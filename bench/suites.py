@@ -549,6 +549,111 @@ async def _wait_settled(url: str, within_seconds: float = 600) -> None:
         await conn.close()
 
 
+# --- 3b. the web pages beside the JSON reads of the same data (issue 16) ------------------
+
+
+async def pages(server: str, args: Namespace) -> list[Row]:
+    """p50/p99 of rendering `/desk` (a clerk's: the 25 lodged or accepted cases with the
+    oldest deadlines) and a case page, beside the JSON API's read of the same data in
+    the same run: the complaints list of the same view and page size, and the case with
+    its events (GET /complaints/{id} and its /history; the page shows both). Both sides
+    send the same bearer token, so the rows compare the pages' work, not sign-in."""
+    url = common.fresh_database(server, "pages")
+    app = common.application(url)
+    try:
+        n = await asyncio.to_thread(common.generate_events, app, args.events, seed=16)
+    finally:
+        app.close()
+    srv = Server(url, port=18933, watchers=False)
+    try:
+        await _wait_caught_up(url)
+        await _wait_settled(url)
+        clerk = srv.token("clerk", "bench-clerk")
+        async with httpx.AsyncClient(base_url=srv.base, timeout=30) as http:
+            desk = await http.get("/desk", headers={"Authorization": f"Bearer {clerk}"})
+            desk.raise_for_status()
+        found = re.search(r'href="/cases/([0-9a-f-]{36})"', desk.text)
+        assert found, "the desk lists no case"
+        case = found.group(1)
+        timed: dict[str, list[float]] = {}
+        for name, path in (
+            ("desk_page", "/desk"),
+            ("desk_json", "/api/v1/complaints?status=lodged&limit=25"),
+            ("case_page", f"/cases/{case}"),
+            ("case_json", f"/api/v1/complaints/{case}"),
+            ("case_history_json", f"/api/v1/complaints/{case}/history"),
+        ):
+            timed[name] = await _latencies(srv.base, path, clerk)
+    finally:
+        srv.stop()
+    p = {name: (percentile(t, 50), percentile(t, 99)) for name, t in timed.items()}
+    for name, (p50, p99) in p.items():
+        print(f"   {name}: p50 {p50:.2f} / p99 {p99:.2f} ms", flush=True)
+    case_json_p50 = p["case_json"][0] + p["case_history_json"][0]
+    case_json_p99 = p["case_json"][1] + p["case_history_json"][1]
+    note = f"{n:,} events; bearer token on both sides; 1,000 sequential GETs after 50"
+    return [
+        Row("page_desk_p50", round(p["desk_page"][0], 2), "ms", round(p["desk_json"][0], 2),
+            ratio(p["desk_page"][0], p["desk_json"][0]),
+            f"GET /desk (25 rows, HTML) vs GET /api/v1/complaints?status=lodged&limit=25; {note}"),
+        Row("page_desk_p99", round(p["desk_page"][1], 2), "ms", round(p["desk_json"][1], 2),
+            ratio(p["desk_page"][1], p["desk_json"][1]), "as above, p99"),
+        Row("page_case_p50", round(p["case_page"][0], 2), "ms", round(case_json_p50, 2),
+            ratio(p["case_page"][0], case_json_p50),
+            "GET /cases/{id} (the case, its course and its move forms) vs GET "
+            "/api/v1/complaints/{id} plus its /history (the same data); alone, the read "
+            f"is p50 {p['case_json'][0]:.2f} ms"),
+        Row("page_case_p99", round(p["case_page"][1], 2), "ms", round(case_json_p99, 2),
+            ratio(p["case_page"][1], case_json_p99),
+            f"as above, p99; the read alone p99 {p['case_json'][1]:.2f} ms"),
+    ]  # fmt: skip
+
+
+# --- 3c. the dashboard page beside the API's dashboard read (issue 17) ---------------------
+
+
+async def dashboard_page(server: str, args: Namespace) -> list[Row]:
+    """p50/p99 of `/dashboard` (the page: the API's figures, its weekly and departmental
+    figures, six server-drawn SVG charts and their tables) beside `GET /api/v1/dashboard`
+    for the same period in the same run: the year that holds every generated event, so
+    both read all of them. Same bearer token on both sides."""
+    url = common.fresh_database(server, "dashboard_page")
+    app = common.application(url)
+    try:
+        n = await asyncio.to_thread(common.generate_events, app, args.events, seed=17)
+    finally:
+        app.close()
+    srv = Server(url, port=18935, watchers=False)
+    period = f"from={common.START.year}-01-01&to={common.START.year}-12-31"
+    samples = 200
+    try:
+        await _wait_caught_up(url)
+        await _wait_settled(url)
+        token = srv.token("supervisor", "bench-sup")
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(base_url=srv.base, timeout=60) as http:
+            figures = (await http.get(f"/api/v1/dashboard?{period}", headers=headers)).json()
+            shown = (await http.get(f"/dashboard?{period}", headers=headers)).text
+        lodged = figures["complaints"]["lodged"]
+        assert f'data-figure="complaints.lodged">{lodged}<' in shown, "page and API differ"
+        json_ms = await _latencies(srv.base, f"/api/v1/dashboard?{period}", token, n=samples)
+        page_ms = await _latencies(srv.base, f"/dashboard?{period}", token, n=samples)
+    finally:
+        srv.stop()
+    page_p = (percentile(page_ms, 50), percentile(page_ms, 99))
+    json_p = (percentile(json_ms, 50), percentile(json_ms, 99))
+    print(f"   dashboard page p50 {page_p[0]:.1f} / p99 {page_p[1]:.1f} ms; "
+          f"API p50 {json_p[0]:.1f} / p99 {json_p[1]:.1f} ms", flush=True)  # fmt: skip
+    note = f"{n:,} events ({lodged:,} complaints) in the period; {samples} sequential GETs after 50"
+    return [
+        Row("page_dashboard_p50", round(page_p[0], 2), "ms", round(json_p[0], 2),
+            ratio(page_p[0], json_p[0]),
+            f"GET /dashboard?{period} (HTML, charts) vs GET /api/v1/dashboard?{period}; {note}"),
+        Row("page_dashboard_p99", round(page_p[1], 2), "ms", round(json_p[1], 2),
+            ratio(page_p[1], json_p[1]), "as above, p99"),
+    ]  # fmt: skip
+
+
 # --- 4. time travel --------------------------------------------------------------------
 
 
@@ -641,6 +746,8 @@ SUITES: dict[str, Callable[[str, Namespace], Awaitable[list[Row]]]] = {
     "command": command,
     "rebuild": rebuild,
     "reads": reads,
+    "dashboard_page": dashboard_page,
+    "pages": pages,
     "as_of": as_of,
     "verify": verify,
 }

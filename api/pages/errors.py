@@ -68,6 +68,9 @@ def forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if detail == RESTRICTED_WHY["password"]:
         # Signed in with a one-time password: nothing else until it is changed.
         return Redirect("/password", status_code=303)
+    if detail == RESTRICTED_WHY["totp"]:
+        # A role that must have a second factor: nothing else until it is enrolled.
+        return Redirect("/totp", status_code=303)
     if "CSRF" in detail:
         return error_page(
             request,

@@ -74,6 +74,7 @@ NAV: Final[dict[Role, tuple[NavItem, ...]]] = {
 NOTICES: Final[dict[str, str]] = {
     "registered": i18n.N_("注册成功，您已登录"),
     "password": i18n.N_("密码已修改"),
+    "totp": i18n.N_("动态口令已启用，请用密码和动态口令重新登录"),
 }
 
 

@@ -160,6 +160,7 @@ def _login_page(
 async def login_form(
     request: Request[Any, Any, Any],
     next: FromQuery[str | None] = None,  # the page to go on to
+    done: FromQuery[str | None] = None,  # a step that led here (render.NOTICES)
 ) -> Response[Any]:
     actor = await signed_in(request)
     if actor is not None:
@@ -206,6 +207,8 @@ async def sign_in(request: Request[Any, Any, Any]) -> Response[Any]:
         return _login_page(request, state, target, status=403)
     if done.must_change_password:
         destination = "/password"
+    elif done.signed.scope == "totp":
+        destination = "/totp"
     else:
         destination = safe_next(target, landing(done.actor)) if target else landing(done.actor)
     return Redirect(destination, status_code=303, cookies=[done.cookie])
@@ -325,6 +328,84 @@ async def change_password(request: Request[Actor, Any, Any]) -> Response[Any]:
     return Redirect(f"{landing(request.user)}?done=password", status_code=303)
 
 
+# --- the second factor ------------------------------------------------------------------------
+
+CODE_FIELD: Final[Field] = Field(
+    "code",
+    N_("验证码"),
+    hint=N_("添加密钥后，身份验证器应用中显示的 6 位数字"),
+    autocomplete="one-time-code",
+    width="w-10",
+)
+
+
+def _totp_page(
+    request: Request[Any, Any, Any],
+    state: FormState,
+    *,
+    secret: str | None = None,
+    uri: str | None = None,
+    status: int = 200,
+) -> Response[Any]:
+    return page(
+        request,
+        "totp.html",
+        {
+            "secret": secret,
+            "grouped": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+            if secret
+            else None,
+            "uri": uri,
+            "field": CODE_FIELD,
+            "state": state,
+            "errors": state.errors,
+        },
+        actor=request.user,
+        status=status,
+        title=N_("启用动态口令"),
+    )
+
+
+@get("/totp")
+async def totp_form(request: Request[Actor, Any, Any]) -> Response[Any]:
+    """A role that must have a second factor (OVERSIGHT_TOTP_REQUIRED) enrols here first
+    (the session reaches nothing else until then); anyone on staff may too."""
+    return _totp_page(request, FormState())
+
+
+@post("/totp")
+async def totp(request: Request[Actor, Any, Any]) -> Response[Any]:
+    """One path for both steps (a restricted session reaches only /password and /totp):
+    `step=enrol` makes a new secret and shows it; `step=confirm` turns the second factor
+    on with the first code, then signs out, so the next sign-in asks for a code."""
+    lang, services, login = language(request), _services(request), request.user.id
+    form = await form_values(request)
+    state = FormState(values={"code": form.get("code", "")})
+    if form.get("step") != "confirm":
+        try:
+            enrolment = await identity.enrol_totp(services, login)
+        except (RuleViolated, identity.InvalidCredential) as e:
+            already = isinstance(e, RuleViolated) and "already enabled" in e.rule
+            message = N_("动态口令已经启用") if already else N_("只有工作人员账号可以启用动态口令")
+            state.errors = [FieldError("", gettext(lang, message))]
+            return _totp_page(request, state, status=422)
+        return _totp_page(request, FormState(), secret=enrolment.secret, uri=enrolment.uri)
+    secret, uri = form.get("secret", ""), form.get("uri", "")
+    code = form.get("code", "").strip()
+    if not code:
+        state.errors = [FieldError("code", gettext(lang, N_("请填写验证码")))]
+        return _totp_page(request, state, secret=secret, uri=uri, status=422)
+    try:
+        await identity.confirm_totp(services, login, code)
+    except RuleViolated:
+        state.errors = [
+            FieldError("code", gettext(lang, N_("验证码不正确，请输入应用中当前显示的数字")))
+        ]
+        return _totp_page(request, state, secret=secret, uri=uri, status=422)
+    cookie = await sessions.sign_out(request)
+    return Redirect("/login?done=totp", status_code=303, cookies=[cookie])
+
+
 HANDLERS: Final[list[Any]] = [
     login_form,
     sign_in,
@@ -332,4 +413,6 @@ HANDLERS: Final[list[Any]] = [
     register,
     password_form,
     change_password,
+    totp_form,
+    totp,
 ]

@@ -9,6 +9,7 @@ tests/http/test_pages_browser.py.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from datetime import datetime
@@ -19,6 +20,9 @@ import pytest
 from litestar.testing import TestClient
 
 from domain.application import Oversight
+from oversight.runtime import create_app
+from oversight.settings import Settings, parse_rate_limits
+from tests.conftest import JWT_SECRET
 from tests.http.pages_support import Page, as_user, page_of, register_enterprise
 from tests.http.support import (
     API,
@@ -30,7 +34,7 @@ from tests.http.support import (
     snapshot,
     supervisor,
 )
-from tests.support import Clock, credit_code
+from tests.support import Clock, credit_code, lodge_body
 
 pytestmark = pytest.mark.http
 
@@ -184,7 +188,6 @@ def test_form_errors_are_shown_next_to_their_fields_and_nothing_is_stored(
     client: TestClient, application: Oversight
 ) -> None:
     code, me = _enterprise(application)
-    before = application.recorder.max_notification_id()
     r = client.post(
         "/cases/new",
         data={"category": "approval", "title": "   ", "description": ""},
@@ -220,8 +223,7 @@ def test_form_errors_are_shown_next_to_their_fields_and_nothing_is_stored(
     assert page.by_id("description-error") == "错误：内容含有不能使用的控制字符"
     assert page.by_id("confidential-error") == "错误：只有举报可以选择保密"
     # Nothing stored
-    assert application.recorder.max_notification_id() == before
-    assert list_cases(client, as_user("enterprise", code, code), before) == []
+    assert list_cases(client, as_user("enterprise", code, code), latest_position(client)) == []
 
 
 def test_lodging_stores_the_case_and_shows_it(
@@ -473,3 +475,51 @@ def test_the_desk_puts_the_oldest_deadline_first(
     assert desk.html.index(f"/cases/{sooner}") < desk.html.index(f"/cases/{later}")
     row = desk.html[desk.html.index(f"/cases/{sooner}") - 600 : desk.html.index(f"/cases/{sooner}")]
     assert "row--overdue" in row and "已超期" in row
+
+
+def test_the_desk_pages_on_in_deadline_order_without_repeating_a_case(
+    client: TestClient, application: Oversight, clock: Clock
+) -> None:
+    clock.set(at(2023, 2, 6, 2))
+    _, me = _enterprise(application)
+    for n in range(3):
+        _lodge(client, me, title=f"翻页案件 {n}")
+    seen: list[str] = []
+    dues: list[str] = []
+    path: str | None = "/desk"
+    pages = 0
+    while path and pages < 40:
+        desk = page_of(client.get(path, headers=_clerk() | caught_up(client)))
+        rows = re.findall(
+            r'<tr class="[^"]*">\s*<td>(.*?)</td>\s*<td><a href="/cases/([0-9a-f-]{36})"',
+            desk.html,
+            re.S,
+        )
+        for cell, case_id in rows:
+            seen.append(case_id)
+            due = re.search(r'datetime="([^"]+)"', cell)
+            dues.append(due.group(1) if due else "~")  # none: after every deadline
+        found = re.search(r'href="(/desk\?cursor=[^"]+)"', desk.html)
+        path = found.group(1).replace("&amp;", "&") if found else None
+        pages += 1
+    assert len(seen) == len(set(seen)), "a case on two pages"
+    instants = [datetime.fromisoformat(d) for d in dues if d != "~"]
+    assert instants == sorted(instants)
+    assert "~" not in dues or dues.index("~") == len(instants)  # those without one, last
+
+
+def test_lodging_on_the_page_counts_against_the_same_rate_limit_as_the_api(
+    settings: Settings, database_url: str, application: Oversight, clock: Clock
+) -> None:
+    code, me = _enterprise(application)
+    limited = dataclasses.replace(settings, rate_limits=parse_rate_limits("lodge=2/minute"))
+    app = create_app(limited, database_url=database_url, jwt_secret=JWT_SECRET, clock=clock)
+    with TestClient(app) as client:
+        r = client.post(API, json=lodge_body(code), headers=me)
+        assert r.status_code == 201, r.text
+        _lodge(client, me)
+        form = {"kind": "appeal", "category": "other", "title": "第三件", "description": "内容"}
+        r = client.post("/cases/new", data=form, headers=me, follow_redirects=False)
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        # (the app's deadline watchers may store reminders meanwhile: count the cases)
+        assert len(list_cases(client, me, latest_position(client))) == 2

@@ -19,7 +19,9 @@ from domain import organisation as org
 from domain.application import Oversight
 from domain.identity import Identity
 from domain.values import Actor, Role
+from tests.conftest import bearer
 from tests.http.pages_support import Page, page_of
+from tests.http.support import latest_position, list_cases
 from tests.support import credit_code
 
 pytestmark = pytest.mark.http
@@ -142,14 +144,15 @@ def test_a_form_without_its_csrf_token_is_refused_and_nothing_is_stored(
     )  # fmt: skip
     form = page_of(client.get("/cases/new")).form("/cases/new")
     assert form.fields["_csrf_token"]
-    before = application.recorder.max_notification_id()
     fields = {"kind": "complaint", "category": "approval", "title": "标题", "description": "内容"}
     for token in (None, "forged" + form.fields["_csrf_token"][6:]):
         data = fields | ({"_csrf_token": token} if token else {})
         r = client.post("/cases/new", data=data, follow_redirects=False)
         page = page_of(r, 403)
         assert "表单已失效" in page.text
-    assert application.recorder.max_notification_id() == before
+    # Nothing stored: the enterprise has no case (the app's watchers may store reminders)
+    mine = bearer("enterprise", code, code)
+    assert list_cases(client, mine, latest_position(client)) == []
     # The same form with its token goes through
     r = client.post(
         "/cases/new",
@@ -217,3 +220,47 @@ def test_a_department_officer_signs_in_to_their_desk(
     page: Page = page_of(client.get(r.headers["location"]))
     assert "转交给本部门" in page.text or "转办给本部门" in page.text
     assert f"{login}" in page.text and "承办部门" in page.text  # who is signed in, and as what
+
+
+def test_a_role_that_needs_a_second_factor_enrols_on_the_totp_page(
+    make_client: Any, clock: Any
+) -> None:
+    import pyotp
+
+    client = make_client(OVERSIGHT_TOTP_REQUIRED="supervisor")
+    login, one_time = staff(client, "supervisor")
+    submit(client, "/login", "/login", login=login, password=one_time)
+    submit(client, "/password", "/password", old_password=one_time, new_password=STRONG)
+    client.post("/logout", data=page_of(client.get("/password")).form("/logout").fields)
+    # Signing in now reaches only the second factor's page
+    r = submit(client, "/login", "/login", login=login, password=STRONG)
+    assert r.headers["location"] == "/totp"
+    assert client.get("/cases", follow_redirects=False).headers["location"] == "/totp"
+    page = page_of(client.get("/totp"))
+    assert "启用动态口令" in page.text and "生成密钥" in page.buttons()
+    page = page_of(client.post("/totp", data=page.form("/totp").fields))
+    secret = page.by_id("secret").replace(" ", "")
+    assert len(secret) >= 16 and "启用" in page.buttons()
+    r = client.post("/totp", data=page.form("/totp").fields | {"code": "000000"})
+    page = page_of(r, 422)
+    assert page.by_id("code-error").startswith("错误：验证码不正确")
+    assert page.by_id("secret").replace(" ", "") == secret  # shown again to retry
+    code = pyotp.TOTP(secret).at(clock())
+    r = client.post(
+        "/totp", data=page.form("/totp").fields | {"code": code}, follow_redirects=False
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/login?done=totp"
+    page = page_of(client.get(r.headers["location"]))
+    assert "动态口令已启用" in page.text
+    # The next sign-in asks for the code
+    r = submit(client, "/login", "/login", 401, login=login, password=STRONG)
+    page = page_of(r, 401)
+    assert page.by_id("totp-error") == "错误：请填写动态口令" and "动态口令" in page.labels()
+    clock.advance(seconds=30)
+    r = client.post(
+        "/login",
+        data=page.form("/login").fields
+        | {"login": login, "password": STRONG, "totp": pyotp.TOTP(secret).at(clock())},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/desk"
