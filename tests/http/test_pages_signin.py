@@ -125,8 +125,9 @@ def test_an_enterprise_registers_lodges_and_signs_out(
     page = page_of(client.get(r.headers["location"]))
     assert "已登记" in page.text and "哈尔滨某某食品有限公司" in page.text
     # 退出: the session ends; the pages then ask to sign in
-    cases = page_of(client.get("/cases"))
-    r = client.post("/logout", data=cases.form("/logout").fields, follow_redirects=False)
+    home = page_of(client.get("/"))  # signed in, the home page's forms carry the token too
+    assert home.form("/logout").fields["_csrf_token"]
+    r = client.post("/logout", data=home.form("/logout").fields, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
     r = client.get("/cases", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login?next=/cases"
