@@ -366,6 +366,7 @@ class MoveForm:
     name: str  # the domain's move
     button: str  # msgid
     fields: tuple[Field, ...]
+    lists: frozenset[str] = frozenset()  # fields that are lists (one item a line)
 
 
 @dataclass(frozen=True)
@@ -441,6 +442,9 @@ def move_fields(body: type[msgspec.Struct]) -> tuple[Field, ...]:
             fields.append(
                 Field(info.name, label, "text", required, hint=N_("例如 2026-01-31"), width="w-10")
             )
+        elif typing.get_origin(base) is list:  # one item a line (materials)
+            hint = N_("每行一项")
+            fields.append(Field(info.name, label, "textarea", required, hint=hint))
         elif info.name in _LONG_TEXT:
             fields.append(Field(info.name, label, "textarea", required))
         else:
@@ -460,7 +464,9 @@ def available_moves(record: RecordType, case: Any, actor: Actor) -> list[MoveFor
         allowed = record.move_from.get(name)
         if allowed is not None and status not in allowed:
             continue
-        out.append(MoveForm(name, labels.MOVES.get(name, name), move_fields(spec.body)))
+        hints = typing.get_type_hints(spec.body, include_extras=True)
+        lists = frozenset(n for n, h in hints.items() if typing.get_origin(_base(h)) is list)
+        out.append(MoveForm(name, labels.MOVES.get(name, name), move_fields(spec.body), lists))
     return out
 
 
@@ -631,6 +637,10 @@ RECORDS: Final[dict[str, RecordType]] = {
 }  # fmt: skip
 
 
+# Who opens the record pages: the bureau's roles that read these case types.
+RECORD_ROLES: Final = frozenset({Role.SUPERVISOR, Role.INSPECTOR, Role.CLERK, Role.SERVICE_OFFICER})
+
+
 @dataclass
 class RecordView:
     record: RecordType
@@ -657,6 +667,10 @@ async def record_view(
     actor: Actor,
     request: Request[Any, Any, Any] | None = None,
 ) -> RecordView:
+    if actor.role not in RECORD_ROLES:
+        # An enterprise follows its case through the API's public course; these pages
+        # show the case as the bureau stores it.
+        raise PermissionDeniedException(f"role {actor.role} has no record pages")
     fn = partial(services.app.read, record.case_type, case_id, actor)
     case = await in_thread(fn)  # CaseNotFound: 404, as in the API
     due, provisional = record.due(case)
@@ -726,13 +740,16 @@ async def show_record(
 
 def _form_values(move: MoveForm, form: Mapping[str, str]) -> dict[str, Any]:
     """A move form's values shaped as the body: empty optional fields left out, a
-    choice not made left out (the body's own "missing" error)."""
+    choice not made left out (the body's own "missing" error), a list one item a line."""
     values: dict[str, Any] = {}
     for f in move.fields:
         raw = form.get(f.name, "")
         if raw.strip() == "" and (not f.required or f.widget in ("radios", "select")):
             continue
-        values[f.name] = raw.strip() if f.widget == "number" else raw
+        if f.name in move.lists:
+            values[f.name] = [line.strip() for line in raw.splitlines() if line.strip()]
+        else:
+            values[f.name] = raw.strip() if f.widget == "number" else raw
     return values
 
 

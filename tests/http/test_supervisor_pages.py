@@ -530,3 +530,22 @@ def test_the_audit_trail_is_the_api_s_with_its_filters(client: TestClient, clock
     bad = page_of(client.get("/audit?case_id=not-a-case&from=soon", headers=INSPECTOR), 422)
     assert bad.by_id("filter-case_id-error") == "错误：请输入案件编号（UUID）"
     assert bad.by_id("filter-from-error").startswith("错误：请输入日期和时间")
+
+
+def test_a_list_field_is_one_item_a_line_and_enterprises_have_no_record_pages(
+    client: TestClient, clock: Clock
+) -> None:
+    case = commitments.granted(client, clock)
+    cid, code = case["id"], case["code"]
+    path = f"/commitments/{cid}"
+    clerk_pages = as_user("clerk", "clerk-pages")
+    page = page_of(client.get(path, headers=clerk_pages))
+    assert "补交材料" in page.labels() or "材料" in page.labels()
+    post_move(
+        client, path, "supply", clerk_pages, 303, materials="施工图审查合格书\n\n中标通知书\n"
+    )
+    body = client.get(f"/api/v1/commitments/{cid}", headers=supervisor()).json()
+    assert body["materials_supplied"] == ["施工图审查合格书", "中标通知书"]
+    enterprise = as_user("enterprise", code, code)
+    assert client.get(path, headers=enterprise).status_code == 403
+    assert client.get(f"/commitments/{cid}/timeline", headers=enterprise).status_code == 403
