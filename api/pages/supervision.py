@@ -36,6 +36,7 @@ from api.warnings import WARNING_ROLES
 from domain.values import Actor, Role
 from projections import trends
 from projections.dashboard import day_bounds, department_ranking
+from projections.identity import department_names
 from projections.warnings import decode_cursor, encode_cursor, list_warnings
 
 PAGE_SIZE: Final[int] = 50
@@ -310,6 +311,11 @@ async def show_dashboard(
                 if chosen.as_of is None
                 else None
             )
+            # Issue 15: a registered department by its name (its code otherwise).
+            codes = [r["department"] for r in [*late, *(overdue or [])]]
+            names = await department_names(conn, codes)
+        for row in [*late, *(overdue or [])]:
+            row["department"] = names.get(row["department"], row["department"])
         return weeks, late, overdue
 
     # The API's figures and the page's own on two connections at once: the page costs
@@ -439,8 +445,11 @@ async def show_warnings(
             limit=PAGE_SIZE + 1,
             after=after,
         )
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        names = await department_names(
+            conn, [r["responsible"] for r in rows if r["responsible_kind"] == "department"]
+        )
     next_url = None
     if more:
         kept = {k: v for k, v in values.items() if v and not errors}
@@ -450,6 +459,7 @@ async def show_warnings(
         "warnings.html",
         {
             "rows": [_warning_row(services, r, now) for r in rows],
+            "department_names": names,
             "state": FormState(values=values, errors=errors),
             "errors": errors,
             "case_types": WARNING_CASE_TYPES,
@@ -483,7 +493,7 @@ async def show_ranking(
     chart = charts.bar_chart(
         "chart-ranking",
         gettext(lang, N_("各部门按时答复率")),
-        [(str(r["department"]), r["on_time_rate"]) for r in items],
+        [(str(r.get("department_name") or r["department"]), r["on_time_rate"]) for r in items],
         category=gettext(lang, N_("部门")),
         measure=gettext(lang, N_("按时答复率")),
         empty_text=gettext(lang, N_("该期间没有部门收到转办")),
