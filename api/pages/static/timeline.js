@@ -3,8 +3,8 @@
 // the versions are listed); the script only makes them quicker:
 //
 // - moving the slider (版本) says "第 k 版，共 n 版", marks version k in the list and
-//   shows its status at once; letting go (change) loads the page of that version, so
-//   the case as it stood is read by the server (Oversight.read(version=k));
+//   shows its status at once (from the list); 查看该版本 loads the page of that
+//   version, the case as it stood read by the server (Oversight.read(version=k));
 // - 回放 plays the API's replay stream (GET /api/v1/{cases}/{id}/replay, server-sent
 //   events: one `version` event per version, then `end`): each version moves the
 //   slider, marks its entry and says what happened in a live region.
@@ -18,12 +18,10 @@
     const slider = document.querySelector("#tl-version");
     if (!slider) return;
     const output = document.querySelector("[data-version-output]");
-    const form = slider.closest("form");
     const template = slider.dataset.ofTemplate || "{k}";
     const status = document.querySelector("[data-stood-status]");
     const stoodTitle = document.querySelector("[data-stood-title]");
     const details = document.querySelector("[data-stood-details]");
-    let replaying = false;
 
     function entry(version) {
       return document.querySelector(`.versions__item[data-version="${version}"]`);
@@ -51,11 +49,9 @@
       return li;
     }
 
+    // No navigation on input or change (WCAG 3.2.2: a setting changed is not a change of
+    // context; arrow keys move it one version at a time): 查看该版本 loads the version.
     slider.addEventListener("input", () => select(slider.value));
-    slider.addEventListener("change", () => {
-      if (replaying) return;
-      if (form && form.dataset.versionForm !== undefined) form.requestSubmit();
-    });
 
     // --- the replay ---------------------------------------------------------------------
     const section = document.querySelector("[data-replay]");
@@ -69,7 +65,6 @@
     function finish(message) {
       if (source) source.close();
       source = null;
-      replaying = false;
       start.disabled = false;
       stop.disabled = true;
       said.textContent = message;
@@ -78,7 +73,6 @@
 
     start.addEventListener("click", () => {
       if (source) source.close();
-      replaying = true;
       start.disabled = true;
       stop.disabled = false;
       said.textContent = said.dataset.msgPlaying;
@@ -97,7 +91,7 @@
       source.addEventListener("end", () => finish(said.dataset.msgEnded));
       source.addEventListener("error", () => {
         // The stream closes after `end`; an error before it is a failure.
-        if (replaying) finish(said.dataset.msgFailed);
+        if (source) finish(said.dataset.msgFailed);
       });
     });
     stop.addEventListener("click", () => finish(said.dataset.msgEnded));
