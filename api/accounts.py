@@ -157,7 +157,24 @@ async def register(
     return _account_response(result, services, status=201)
 
 
-@post("/login", status_code=200, security=[], summary="Sign in (OAuth 2.0 token response)")
+# The statuses the OpenAPI document cannot derive (api/contract.py `statuses`).
+_NO_ACCOUNT = {404: "This token names no account (an API key, a token of a removed account)."}
+
+
+@post(
+    "/login",
+    status_code=200,
+    security=[],
+    summary="Sign in (OAuth 2.0 token response)",
+    opt={
+        "statuses": {
+            401: "The login, password or code is not right, or a second factor is required"
+            " (`totp-required`).",
+            403: "The account is locked by an administrator or disabled.",
+            429: "Too many failed sign-ins (`Retry-After`).",
+        }
+    },
+)
 async def login(
     request: Request[Any, Any, Any], data: JSONBody[SignIn], services: NamedDependency[Services]
 ) -> Response[Any]:
@@ -173,7 +190,13 @@ async def login(
     return Response(body, headers={"Cache-Control": "no-store"})
 
 
-@post("/refresh", status_code=200, security=[], summary="New tokens for a refresh token")
+@post(
+    "/refresh",
+    status_code=200,
+    security=[],
+    summary="New tokens for a refresh token",
+    opt={"statuses": {401: "The refresh token is not valid (unknown, used, expired)."}},
+)
 async def refresh(
     request: Request[Any, Any, Any], data: JSONBody[RefreshIn], services: NamedDependency[Services]
 ) -> Response[Any]:
@@ -217,7 +240,7 @@ async def change_password(
     return _account_response(result, services)
 
 
-@post("/totp", status_code=201, summary="Enrol a TOTP second factor")
+@post("/totp", status_code=201, summary="Enrol a TOTP second factor", opt={"statuses": _NO_ACCOUNT})
 async def enrol_totp(
     request: Request[Actor, Any, Any], services: NamedDependency[Services]
 ) -> Response[Any]:
@@ -234,7 +257,12 @@ async def enrol_totp(
     )
 
 
-@post("/totp/confirm", status_code=200, summary="Turn the second factor on")
+@post(
+    "/totp/confirm",
+    status_code=200,
+    summary="Turn the second factor on",
+    opt={"statuses": _NO_ACCOUNT},
+)
 async def confirm_totp(
     request: Request[Actor, Any, Any],
     data: JSONBody[TotpConfirm],

@@ -25,8 +25,10 @@ from litestar.static_files import create_static_files_router
 
 from api.auth import PUBLIC_PATHS, JWTAuthMiddleware, optional_actor
 from api.config import ApiConfig
+from api.contract import ContractPlugin
 from api.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, error_response
 from api.export import csv_lists_middleware
+from api.guards import refuse_unknown_parameters
 from api.home import REDOC_DIR, SWAGGER_DIR, describe, home_handlers, meta_of
 from api.idempotency import IdempotencyMiddleware, ensure_idempotency_table
 from api.identity import ensure_identity_schema
@@ -151,6 +153,7 @@ def create_app(
             }
         ),
         security=[{"bearer": []}],
+        use_handler_docstrings=True,  # a handler's docstring is its operation's description
         # Swagger UI 5 and Redoc from drf-spectacular-sidecar, served from our origin
         # (api/home.py; docs/decisions.md "The docs page").
         render_plugins=[
@@ -194,6 +197,9 @@ def create_app(
             IdempotencyMiddleware,  # after authentication: keys belong to an account
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        # unknown query parameters: 400 (a route's own hook does it after its role check)
+        before_request=refuse_unknown_parameters,
+        plugins=[ContractPlugin()],  # the OpenAPI document made exact (api/contract.py)
         # every answer, errors outside routes too (log_unrouted: their request log line)
         before_send=[security_headers(config), log_unrouted],
         on_startup=[ensure_idempotency_table, ensure_identity_schema, open_rate_limiter],

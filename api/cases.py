@@ -12,24 +12,25 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
-from typing import Annotated, Any
+from functools import cache, partial
+from typing import Annotated, Any, get_type_hints
 from uuid import UUID
 
 import msgspec
 from eventsourcing.domain import Aggregate
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.openapi.spec import OpenAPIFormat
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.errors import ApiError, invalid
 from api.guards import roles_check, roles_guard
-from api.inputs import INT64_MAX, expected_version, parse_instant
+from api.inputs import INT64_MAX, expected_version, not_modified, parse_instant
 from api.inspection import inspection_handlers
 from api.public_view import answered_case, public_course, read_public, real_expected_version
-from api.representation import history_body
+from api.representation import CaseHistory, Position, Representation, history_body
 from api.services import Services
 from domain.application import CommandResult
 from domain.cases import CaseType
@@ -38,8 +39,9 @@ from domain.errors import ConcurrentUpdate, VersionConflict
 from domain.public_course import public_case_created
 from domain.values import Actor
 
-# A case type's representation: its aggregate as the viewer may see it, as JSON values.
-type Present[A: Aggregate] = Callable[[A, Actor], dict[str, Any]]
+# A case type's representation: its aggregate as the viewer may see it, as its read
+# body (a Struct the module declares, api/representation.py).
+type Present[A: Aggregate] = Callable[[A, Actor], Representation]
 # Subscripted at run time with the body class a case type names: a type checker cannot
 # follow a type built from a value, so this alias is not one to it.
 _JSON_BODY: Any = JSONBody
@@ -188,6 +190,42 @@ def _find_duplicate(value: Any, path: str) -> str | None:
     return None
 
 
+def read_type(present: Callable[..., Any]) -> type[Representation]:
+    """The read body a case type's `present` returns (its return annotation)."""
+    returned = get_type_hints(present).get("return")
+    if not (isinstance(returned, type) and issubclass(returned, Representation)):
+        raise TypeError(f"{present.__qualname__} must be annotated to return a Representation")
+    return returned
+
+
+@cache
+def answer_type(read: type[Representation]) -> type[Representation]:
+    """The answer to a command on a case: its read body plus `position`, the notification
+    position of the command's last event (named after the read body: `ComplaintRead`
+    answers `ComplaintAnswer`)."""
+    name = read.__name__.removesuffix("Read") + "Answer"
+    answer = msgspec.defstruct(
+        name, [("position", Position)], bases=(read,), module=read.__module__
+    )
+    answer.__doc__ = (
+        f"{(read.__doc__ or '').strip()} The answer to a command: the case as it stands after"
+        " it, with the `position` of its last event."
+    )
+    return answer  # type: ignore[return-value]  # a subclass of `read`, made at run time
+
+
+def answers(present: Callable[..., Any]) -> Any:
+    """The return annotation of a command endpoint on the case type of `present`."""
+    return Response[answer_type(read_type(present))]  # type: ignore[misc]
+
+
+# Route options the contract reads (api/contract.py): the headers a case's command and
+# read endpoints take and set.
+_CREATE_OPT = {"response_headers": ("ETag", "X-Position", "Location")}
+_MOVE_OPT = {"request_headers": ("If-Match",), "response_headers": ("ETag", "X-Position")}
+_READ_OPT = {"request_headers": ("If-None-Match",), "response_headers": ("ETag",)}
+
+
 def command_response[A: Aggregate](
     case_type: CaseType[A, Any],
     present: Present[A],
@@ -203,8 +241,8 @@ def command_response[A: Aggregate](
     course = public_course(case_type, actor)
     if shown is None and course is not None:
         case = public_case_created(course, result.case)
-    body = present(case, actor)
-    body["position"] = result.position
+    read = present(case, actor)
+    body = answer_type(type(read))(**msgspec.structs.asdict(read), position=result.position)
     headers = {"ETag": f'"{case.version}"', "X-Position": str(result.position)}
     if status == 201:
         headers["Location"] = f"/api/v1/{case_type.plural}/{result.case.id}"
@@ -271,8 +309,13 @@ async def make_move[A: Aggregate](
     return result, shown
 
 
+def _with_example(opt: dict[str, Any], example: Any) -> dict[str, Any]:
+    """Route options with an example of the request body (api/contract.py)."""
+    return opt if example is None else {**opt, "body_examples": {"example": example}}
+
+
 def create_handler[A: Aggregate, C: Command](
-    case_type: CaseType[A, C], present: Present[A], path: str = "/"
+    case_type: CaseType[A, C], present: Present[A], path: str = "/", example: Any = None
 ) -> Any:
     async def handler(
         request: Request[Actor, Any, Any], data: C, services: NamedDependency[Services]
@@ -280,16 +323,23 @@ def create_handler[A: Aggregate, C: Command](
         result = await create_case(services, case_type, request.user, data)
         return command_response(case_type, present, result, request.user, status=201)
 
-    handler.__annotations__ = {**handler.__annotations__, "data": _JSON_BODY[case_type.create_body]}
+    handler.__annotations__ = {
+        **handler.__annotations__,
+        "data": _JSON_BODY[case_type.create_body],
+        "return": answers(present),
+    }
     handler.__name__ = handler.__qualname__ = f"create_{case_type.name}"
     return post(
         path,
         before_request=roles_check(case_type.create_roles, f"create a {case_type.name}"),
         summary=f"Create a {case_type.name}",
+        opt=_with_example(_CREATE_OPT, example),
     )(handler)
 
 
-def move_handler[A: Aggregate](case_type: CaseType[A, Any], present: Present[A], move: str) -> Any:
+def move_handler[A: Aggregate](
+    case_type: CaseType[A, Any], present: Present[A], move: str, example: Any = None
+) -> Any:
     spec = case_type.move(move)
 
     async def handler(
@@ -303,13 +353,18 @@ def move_handler[A: Aggregate](case_type: CaseType[A, Any], present: Present[A],
         )
         return command_response(case_type, present, result, request.user, status=200, shown=shown)
 
-    handler.__annotations__ = {**handler.__annotations__, "data": _JSON_BODY[spec.body]}
+    handler.__annotations__ = {
+        **handler.__annotations__,
+        "data": _JSON_BODY[spec.body],
+        "return": answers(present),
+    }
     handler.__name__ = handler.__qualname__ = f"{case_type.name}_{move.replace('-', '_')}"
     return post(
         f"/{{case_id:uuid}}/{move}",
         before_request=roles_check(spec.roles, f"{move} a {case_type.name}"),
         summary=spec.summary or f"{move.replace('-', ' ').capitalize()} a {case_type.name}",
         status_code=200,
+        opt=_with_example(_MOVE_OPT, example),
     )(handler)
 
 
@@ -320,9 +375,20 @@ def read_handlers[A: Aggregate](case_type: CaseType[A, Any], present: Present[A]
         request: Request[Actor, Any, Any],
         case_id: FromPath[UUID],
         services: NamedDependency[Services],
-        as_of: FromQuery[str | None] = None,
-        version: Annotated[int | None, QueryParameter(ge=1, le=INT64_MAX)] = None,
+        as_of: Annotated[
+            str | None,
+            QueryParameter(
+                description="The case as it stood at this instant (RFC 3339, with an offset).",
+                format=OpenAPIFormat.DATE_TIME,
+            ),
+        ] = None,
+        version: Annotated[
+            int | None,
+            QueryParameter(ge=1, le=INT64_MAX, description="The case as of this version."),
+        ] = None,
     ) -> Response[Any]:
+        """The case now, at a version or as of an instant (not both). `If-None-Match`
+        with its ETag answers 304 while the version is unchanged."""
         if as_of is not None and version is not None:
             raise invalid("as_of", "give either as_of or version, not both")
         instant = parse_instant(as_of) if as_of is not None else None
@@ -343,29 +409,49 @@ def read_handlers[A: Aggregate](case_type: CaseType[A, Any], present: Present[A]
                 as_of=instant,
             )
         case = await in_thread(fn)
+        if not_modified(request, case.version):
+            return _not_modified(case.version)
         return Response(present(case, request.user), headers={"ETag": f'"{case.version}"'})
 
     async def history(
         request: Request[Actor, Any, Any],
         case_id: FromPath[UUID],
         services: NamedDependency[Services],
-    ) -> Response[Any]:
+    ) -> Response[CaseHistory]:
+        """Every event the viewer sees, oldest first; 304 for an unchanged `If-None-Match`."""
         fn = partial(services.app.history, case_type, case_id, request.user)
         case, events = await in_thread(fn)
         entries = history_body(case_type, case, events, request.user)
         # The last version the viewer sees (an enterprise: the last public one).
-        version = entries[-1]["version"]
-        body = {"id": str(case_id), "version": version, "events": entries}
+        version = entries[-1].version
+        if not_modified(request, version):
+            return _not_modified(version)
+        body = CaseHistory(id=case_id, version=version, events=entries)
         return Response(body, headers={"ETag": f'"{version}"'})
 
+    read_body: Any = read_type(present)
+    read.__annotations__ = {**read.__annotations__, "return": Response[read_body]}
     read.__name__ = read.__qualname__ = f"read_{case_type.name}"
     history.__name__ = history.__qualname__ = f"{case_type.name}_history"
     return [
-        get("/{case_id:uuid}", guards=[guard], summary=f"Read a {case_type.name}")(read),
-        get("/{case_id:uuid}/history", guards=[guard], summary=f"A {case_type.name}'s events")(
-            history
-        ),
+        get(
+            "/{case_id:uuid}",
+            guards=[guard],
+            summary=f"Read a {case_type.name}",
+            opt=_READ_OPT,
+        )(read),
+        get(
+            "/{case_id:uuid}/history",
+            guards=[guard],
+            summary=f"A {case_type.name}'s events",
+            opt=_READ_OPT,
+        )(history),
     ]
+
+
+def _not_modified(version: int) -> Response[Any]:
+    """304: the client's copy (its `If-None-Match`) is the version it would get."""
+    return Response(b"", status_code=304, headers={"ETag": f'"{version}"'})
 
 
 def case_router[A: Aggregate](
@@ -374,12 +460,23 @@ def case_router[A: Aggregate](
     *,
     extra: Sequence[Any] = (),
     with_create: bool = True,
+    examples: Mapping[str, Any] | None = None,
 ) -> Router:
+    """The case type's endpoints (module docstring) and `extra`. `examples`: a request
+    body for the OpenAPI document, by move name (`create` for the create's)."""
+    examples = examples or {}
     handlers = [
-        *([create_handler(case_type, present)] if with_create else []),
+        *(
+            [create_handler(case_type, present, example=examples.get("create"))]
+            if with_create
+            else []
+        ),
         *read_handlers(case_type, present),
         *inspection_handlers(case_type),
-        *(move_handler(case_type, present, move) for move in case_type.moves),
+        *(
+            move_handler(case_type, present, move, example=examples.get(move))
+            for move in case_type.moves
+        ),
         *extra,
     ]
     return Router(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
@@ -14,6 +15,7 @@ from api.export import csv_response, figures_as_rows, wants_csv
 from api.guards import roles_guard
 from api.inputs import check_day
 from api.positions import wait_for_position
+from api.representation import Representation
 from api.services import Services
 from domain.calendar import calendar_notice_at
 from domain.service_statistics import PROVINCE
@@ -30,6 +32,197 @@ from projections.dashboard import (
 
 DASHBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR})
 MAX_PERIOD_DAYS = 3660
+_POSITION_OPT = {"request_headers": ("X-Min-Position",)}
+
+Rate = Annotated[
+    float | None,
+    msgspec.Meta(description="A percentage rounded to two decimals; null with nothing to rate."),
+]
+Counts = Annotated[dict[str, int], msgspec.Meta(description="A count per value.")]
+Interval = Annotated[str, msgspec.Meta(description="A reporting period, `YYYY-MM-DD/YYYY-MM-DD`.")]
+
+
+class Figures(Representation, forbid_unknown_fields=True):
+    """Base of the figure sets, built from the projections' dicts (`msgspec.convert`): a
+    figure the projections add and these do not name fails loudly, never silently."""
+
+
+class Period(Figures):
+    """The local (Beijing) days counted, and `as_of` when the figures are as they stood."""
+
+    from_: date = msgspec.field(name="from")
+    to: date
+    as_of: date | None
+
+
+class Acceptance(Figures):
+    accepted: int
+    within_1_working_day: int
+    rate: Rate
+
+
+class Replies(Figures):
+    replied: int
+    on_time: int
+    rate: Rate
+    average_handling_working_days: float | None
+
+
+class Satisfaction(Figures):
+    distribution: Annotated[Counts, msgspec.Meta(description="Ratings per level.")]
+    rated: int
+    satisfied_share: Rate
+
+
+class ComplaintFigures(Figures):
+    """Complaints: statuses at the end of the period (or `as_of`), the rest in it."""
+
+    by_status: Counts
+    by_kind: Counts
+    by_category: Counts
+    by_channel: Counts
+    by_department: Annotated[Counts, msgspec.Meta(description="Transfers per department.")]
+    lodged: int
+    closed: int
+    rejected: int
+    withdrawn: int
+    open: int
+    acceptance: Acceptance
+    replies: Replies
+    satisfaction: Satisfaction
+    redone: int
+    supervision_notices: int
+    reminders: int
+    escalations: int
+    department_names: Annotated[
+        dict[str, str],
+        msgspec.Meta(description="The name of each department code in `by_department`."),
+    ]
+
+
+class ProblemFigures(Figures):
+    raised: int
+    coordinated: int
+    escalated: int
+    resolved: int
+    unresolvable: int
+    by_status: Counts
+
+
+class ProjectFigures(Figures):
+    """Major projects."""
+
+    registered: int
+    by_class: Counts
+    class_share: Annotated[dict[str, float | None], msgspec.Meta(description="Percent.")]
+    resumption_rate: Rate
+    with_leader_contact: int
+    task_forces: int
+    chief_service_officers: int
+    problems: ProblemFigures
+    projects_with_coordinated_problems: int
+    projects_with_resolved_problems: int
+
+
+class CommitmentFigures(Figures):
+    made: int
+    fulfilled: int
+    breached: int
+    exempted: int
+    revoked: int
+    went_overdue: int
+    fulfilled_share: Rate
+    by_status: Counts
+
+
+class RepairFigures(Figures):
+    applications: int
+    reviewed: int
+    reviewed_within_1_working_day: int
+    review_rate: Rate
+    outcomes: int
+    repaired: int
+    repaired_rate: Rate
+    by_status: Counts
+
+
+class CreditFigures(Figures):
+    """Credit commitments and credit repairs."""
+
+    commitments: CommitmentFigures
+    repairs: RepairFigures
+
+
+class ServiceItemFigures(Figures):
+    """Government service items of the reporting periods inside the range."""
+
+    scope: str
+    periods: Annotated[list[Interval], msgspec.Meta(description="The periods counted.")]
+    overlapping: list[Interval]
+    partly_outside: list[Interval]
+    items: int
+    online: int
+    offline: int
+    online_share: Rate
+    offline_share: Rate
+
+
+class ResumptionFigure(Figures):
+    """The latest reporting period inside the range (rates are never summed)."""
+
+    period: Interval | None
+    resumed: int | None
+    required: int | None
+    rate: Rate
+    partly_outside: list[Interval]
+
+
+class ResumptionFigures(Figures):
+    scope: str
+    industrial: ResumptionFigure
+    foreign_trade: ResumptionFigure
+
+
+class CalendarNotice(Figures):
+    """Years that matter with no official holiday schedule yet (docs/calendar.md)."""
+
+    notice: str | None
+    provisional_years: list[int]
+
+
+class Dashboard(Figures, omit_defaults=True):
+    """The supervisor dashboard's figures (`calendar` is left out of the CSV)."""
+
+    period: Period
+    complaints: ComplaintFigures
+    projects: ProjectFigures
+    credit: CreditFigures
+    service_items: ServiceItemFigures
+    resumption: ResumptionFigures
+    calendar: CalendarNotice | None = None
+
+
+class RankedDepartment(Figures):
+    department: str
+    received: int
+    replied: int
+    on_time_rate: Rate
+    average_handling_working_days: float | None
+    rated: int
+    satisfied_share: Rate
+    redone: int
+    rank: Annotated[int, msgspec.Meta(ge=1, description="Its place, 1 for the first.")]
+    department_name: Annotated[
+        str | None, msgspec.Meta(description="Null for a code that is not registered.")
+    ]
+
+
+class DepartmentRanking(Representation):
+    """Departments by on-time reply rate, then satisfied share, then volume."""
+
+    from_: date = msgspec.field(name="from")
+    to: date
+    items: list[RankedDepartment]
 
 
 def period(
@@ -87,7 +280,11 @@ async def dashboard_figures(
         }
 
 
-@get("/", guards=[roles_guard(DASHBOARD_ROLES, "read the dashboard")])
+@get(
+    "/",
+    guards=[roles_guard(DASHBOARD_ROLES, "read the dashboard")],
+    opt={**_POSITION_OPT, "csv": "figures"},
+)
 async def dashboard(
     request: Request[Actor, Any, Any],
     services: NamedDependency[Services],
@@ -99,7 +296,7 @@ async def dashboard(
         str,
         QueryParameter(name="scope", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$"),
     ] = PROVINCE,
-) -> Response[Any]:
+) -> Response[Dashboard]:
     """Figures for the local days [from, to] (default: the current year to date in the
     bureau's time zone); with `as_of`, as they stood at the end of that day (events after
     it are left out). `scope`: whose recorded statistics (default the province's)."""
@@ -107,7 +304,8 @@ async def dashboard(
     await wait_for_position(services, request)
     figures = await dashboard_figures(services, first, last, as_of, statistics_scope)
     if wants_csv(request):
-        return csv_response(figures_as_rows(figures), f"dashboard-{first}-{last}")
+        rows = figures_as_rows(figures, request)
+        return csv_response(rows, f"dashboard-{first}-{last}", request)  # type: ignore[return-value]
     # Issue 11: a year that matters (from 1 November the next one) has no official
     # holiday schedule yet, so deadlines in it are provisional (docs/calendar.md).
     now, tz = services.now(), services.app.calendar.timezone
@@ -115,16 +313,20 @@ async def dashboard(
         "notice": calendar_notice_at(services.app.calendar, now),
         "provisional_years": list(services.app.calendar.missing_years(now.astimezone(tz).date())),
     }
-    return Response(figures)
+    return Response(msgspec.convert(figures, Dashboard, from_attributes=True))
 
 
-@get("/ranking", guards=[roles_guard(DASHBOARD_ROLES, "read the department ranking")])
+@get(
+    "/ranking",
+    guards=[roles_guard(DASHBOARD_ROLES, "read the department ranking")],
+    opt={**_POSITION_OPT, "csv": True},
+)
 async def ranking(
     request: Request[Actor, Any, Any],
     services: NamedDependency[Services],
     first: Annotated[date | None, QueryParameter(name="from")] = None,
     last: Annotated[date | None, QueryParameter(name="to")] = None,
-) -> Response[Any]:
+) -> DepartmentRanking:
     """Departments by on-time rate, satisfaction and volume over the local days [from, to]
     (default: the current year to date in the bureau's time zone)."""
     first, last = period(services, first, last)
@@ -132,7 +334,9 @@ async def ranking(
     await wait_for_position(services, request)
     async with services.pool.acquire() as conn:
         items = await department_ranking(conn, start=start, end=end)
-    return Response({"from": first, "to": last, "items": items})
+    return DepartmentRanking(
+        from_=first, to=last, items=[msgspec.convert(i, RankedDepartment) for i in items]
+    )
 
 
 departments_router = Router(

@@ -26,9 +26,19 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from api.errors import ApiError
 from api.guards import roles_guard
-from api.ledger import bundle_evidence, ledger_key
+from api.inputs import not_modified
+from api.ledger import SignedTreeHead, bundle_evidence, ledger_key, signed_tree_head
 from api.positions import wait_for_ledger
-from api.representation import actor_body, identifies_complainant
+from api.representation import (
+    ActorOut,
+    CaseId,
+    Instant,
+    Representation,
+    Version,
+    actor_body,
+    identifies_complainant,
+    plain,
+)
 from api.services import Services
 from domain.cases import CaseType
 from domain.public_course import course_for, public_states
@@ -56,22 +66,92 @@ def _mask(change: dict[str, Any]) -> dict[str, Any] | None:
     return change
 
 
+class Change(Representation):
+    """One field a version changed: its value before and after (null when absent)."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+class TimelineEntry(Representation):
+    """A version: the event, who made it and when, and what it changed."""
+
+    version: Version
+    type: Annotated[str, msgspec.Meta(description="The event's name, e.g. `Transferred`.")]
+    at: Instant
+    actor: ActorOut
+    changes: list[Change]
+
+
+class Timeline(Representation):
+    """Every version of a case the viewer sees, oldest first."""
+
+    id: CaseId
+    case_type: str
+    version: Annotated[
+        int, msgspec.Meta(ge=1, description="The last version the viewer sees (the `ETag`).")
+    ]
+    entries: list[TimelineEntry]
+
+
+class CaseMapEntry(Representation):
+    """The case's entry in the signed head's case map, with its proof."""
+
+    case_type: str
+    last_version: int
+    leaf_index: int
+    proof: Annotated[list[str], msgspec.Meta(description="Base64 hashes, leaf to root.")]
+
+
+class BundleEvent(Representation):
+    """An event as stored, with its inclusion proof against the bundle's tree head."""
+
+    notification_id: int
+    leaf_index: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: Annotated[str, msgspec.Meta(description="The stored event, base64.")]
+    inclusion_proof: Annotated[list[str], msgspec.Meta(description="Base64 hashes.")]
+
+
+class Bundle(Representation):
+    """A case's evidence bundle, for `oversight verify --bundle FILE --key PUBLIC_KEY`
+    (offline; docs/ledger.md)."""
+
+    case_id: UUID
+    case_type: str
+    tree_head: SignedTreeHead
+    events: list[BundleEvent]
+    case_map: CaseMapEntry | None
+    public_key: Annotated[str, msgspec.Meta(description="The Ed25519 public key, base64.")]
+
+
+def _entry(
+    version: int, type_: str, at: Instant, actor: ActorOut, diff: list[dict[str, Any]]
+) -> TimelineEntry:
+    return TimelineEntry(
+        version=version,
+        type=type_,
+        at=at,
+        actor=actor,
+        changes=[Change(c["field"], plain(c["before"]), plain(c["after"])) for c in diff],
+    )
+
+
 def timeline_entries(
     case_type: CaseType, case: Any, events: list[Any], viewer: Actor
-) -> list[dict[str, Any]]:
+) -> list[TimelineEntry]:
     """One entry per version the viewer sees. An enterprise sees the public course
     (domain/public_course.py): its public versions, each with the changes since the
     previous public one, of what it may see."""
     course = course_for(case_type, viewer.role)
     if course is not None:
         return [
-            {
-                "version": shown.version,
-                "type": shown.type,
-                "at": shown.at.isoformat(),
-                "actor": actor_body(shown.actor),
-                "changes": changes(before, after),
-            }
+            _entry(
+                shown.version, shown.type, shown.at, actor_body(shown.actor), changes(before, after)
+            )
             for shown, before, after in public_states(course, events)
         ]
     hidden = case_type.hides_identity(viewer, case)
@@ -81,13 +161,13 @@ def timeline_entries(
         if hidden:
             diff = [c for c in map(_mask, diff) if c is not None]
         entries.append(
-            {
-                "version": event.originator_version,
-                "type": type(event).__name__,
-                "at": event.timestamp.isoformat(),
-                "actor": actor_body(event.actor, hidden=hidden and identifies_complainant(event)),
-                "changes": diff,
-            }
+            _entry(
+                event.originator_version,
+                type(event).__name__,
+                event.timestamp,
+                actor_body(event.actor, hidden=hidden and identifies_complainant(event)),
+                diff,
+            )
         )
     return entries
 
@@ -96,7 +176,9 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
     read_guard = roles_guard(case_type.read_roles, f"read {case_type.plural}")
     bundle_guard = roles_guard(BUNDLE_ROLES, f"take a {case_type.name}'s evidence bundle")
 
-    async def load(services: Services, case_id: UUID, viewer: Actor) -> tuple[Any, list[Any]]:
+    async def load(
+        services: Services, case_id: UUID, viewer: Actor
+    ) -> tuple[Any, list[TimelineEntry]]:
         fn = partial(services.app.history, case_type, case_id, viewer)
         case, events = await anyio.to_thread.run_sync(fn)
         return case, timeline_entries(case_type, case, list(events), viewer)
@@ -105,16 +187,14 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
         request: Request[Actor, Any, Any],
         case_id: FromPath[UUID],
         services: NamedDependency[Services],
-    ) -> Response[Any]:
-        """Every version: the event, who and when, and what it changed."""
+    ) -> Response[Timeline]:
+        """Every version: the event, who and when, and what it changed; 304 for an
+        unchanged `If-None-Match`."""
         _, entries = await load(services, case_id, request.user)
-        version = entries[-1]["version"]  # the last the viewer sees
-        body = {
-            "id": str(case_id),
-            "case_type": case_type.name,
-            "version": version,
-            "entries": entries,
-        }
+        version = entries[-1].version  # the last the viewer sees
+        if not_modified(request, version):
+            return Response(b"", status_code=304, headers={"ETag": f'"{version}"'})  # type: ignore[arg-type]
+        body = Timeline(id=case_id, case_type=case_type.name, version=version, entries=entries)
         return Response(body, headers={"ETag": f'"{version}"'})
 
     async def replay(
@@ -131,7 +211,7 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
         # Checked and read before the stream starts, so refusals keep their status
         # codes; the stream itself touches no database connection.
         _, entries = await load(services, case_id, request.user)
-        version = entries[-1]["version"]  # the last the viewer sees
+        version = entries[-1].version  # the last the viewer sees
 
         async def stream() -> AsyncIterator[ServerSentEventMessage]:
             for i, entry in enumerate(entries):
@@ -140,7 +220,7 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
                 yield ServerSentEventMessage(
                     data=msgspec.json.encode(entry).decode(),
                     event="version",
-                    id=entry["version"],
+                    id=entry.version,
                 )
             end = {"id": str(case_id), "version": version}
             yield ServerSentEventMessage(data=msgspec.json.encode(end).decode(), event="end")
@@ -151,7 +231,7 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
         request: Request[Actor, Any, Any],
         case_id: FromPath[UUID],
         services: NamedDependency[Services],
-    ) -> dict[str, Any]:
+    ) -> Bundle:
         """The case's events as stored, each with its inclusion proof against one signed
         tree head, for `oversight verify --bundle FILE --key PUBLIC_KEY` (offline)."""
         fn = partial(services.app.read, case_type, case_id, request.user)
@@ -175,25 +255,25 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
             rows, head, proofs, case_map = await bundle_evidence(
                 conn, services.settings, case_id, max(r["position"] for r in rows) + 1
             )
-        return {
-            "case_id": str(case_id),
-            "case_type": case_type.name,
-            "tree_head": head.to_json(),
-            "events": [
-                {
-                    "notification_id": r["notification_id"],
-                    "leaf_index": r["position"],
-                    "originator_id": str(r["originator_id"]),
-                    "originator_version": r["originator_version"],
-                    "topic": r["topic"],
-                    "state": b64(r["state"]),
-                    "inclusion_proof": [b64(h) for h in proof],
-                }
+        return Bundle(
+            case_id=case_id,
+            case_type=case_type.name,
+            tree_head=signed_tree_head(head),
+            events=[
+                BundleEvent(
+                    notification_id=r["notification_id"],
+                    leaf_index=r["position"],
+                    originator_id=r["originator_id"],
+                    originator_version=r["originator_version"],
+                    topic=r["topic"],
+                    state=b64(r["state"]),
+                    inclusion_proof=[b64(h) for h in proof],
+                )
                 for r, proof in zip(rows, proofs, strict=True)
             ],
-            "case_map": case_map,
-            "public_key": b64(ledger_key(services.settings).public_raw),
-        }
+            case_map=None if case_map is None else CaseMapEntry(**case_map),
+            public_key=b64(ledger_key(services.settings).public_raw),
+        )
 
     timeline.__name__ = timeline.__qualname__ = f"{case_type.name}_timeline"
     replay.__name__ = replay.__qualname__ = f"{case_type.name}_replay"
@@ -203,6 +283,7 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
             "/{case_id:uuid}/timeline",
             guards=[read_guard],
             summary=f"A {case_type.name}'s timeline",
+            opt={"request_headers": ("If-None-Match",), "response_headers": ("ETag",)},
         )(timeline),
         get(
             "/{case_id:uuid}/replay",

@@ -9,11 +9,13 @@ signatures are base64; formats in docs/ledger.md.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
+import msgspec
 from litestar import MediaType, Router, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
@@ -22,11 +24,12 @@ from api.config import ApiConfig
 from api.errors import ApiError, invalid
 from api.guards import roles_guard
 from api.inputs import INT64_MAX
+from api.representation import Representation
 from api.services import Services
 from domain.values import Role
 from ledger.casemaps import CaseMapMismatch, case_map_at, keep
 from ledger.checkpoint import origin_of, verifier_key
-from ledger.heads import TreeHead, b64
+from ledger.heads import TreeHead, b64, from_ms
 from ledger.keys import KeyFileError, LedgerKey
 from ledger.merkle import consistency_proof, inclusion_proof, tree_root
 from ledger.published import database_identity, publisher_for
@@ -42,6 +45,79 @@ from ledger.view import (
     ledger_size,
     log_origin,
 )
+
+B64 = msgspec.Meta(description="Base64.")
+_HEAD_OPT = {"statuses": {404: "No tree head has been signed yet (`no-tree-head`)."}}
+
+
+class SignedTreeHead(Representation, omit_defaults=True):
+    """A signed tree head: the ledger's size and root, signed with Ed25519 (docs/ledger.md).
+    `map_root` and `checkpoint` appear on heads that have them."""
+
+    size: Annotated[int, msgspec.Meta(ge=0, description="Leaves (events) in the tree.")]
+    root: Annotated[str, B64]
+    timestamp: Annotated[int, msgspec.Meta(description="When signed, ms since the epoch.")]
+    signed_at: Annotated[datetime, msgspec.Meta(description="`timestamp` as an instant.")]
+    signature: Annotated[str, B64]
+    key_id: str
+    map_root: Annotated[str | None, B64] = None
+    checkpoint: Annotated[
+        str | None, msgspec.Meta(description="The head as a C2SP tlog-checkpoint note.")
+    ] = None
+
+
+def signed_tree_head(head: TreeHead) -> SignedTreeHead:
+    return SignedTreeHead(
+        size=head.size,
+        root=b64(head.root),
+        timestamp=head.timestamp,
+        signed_at=from_ms(head.timestamp),
+        signature=b64(head.signature),
+        key_id=head.key_id,
+        map_root=b64(head.map_root) if head.map_root is not None else None,
+        checkpoint=head.checkpoint,
+    )
+
+
+class LedgerKeyOut(Representation):
+    """The key that signs tree heads."""
+
+    algorithm: Literal["Ed25519"]
+    key_id: str
+    public_key: Annotated[str, msgspec.Meta(description="The 32 raw bytes, base64.")]
+    pem: Annotated[str, msgspec.Meta(description="The same key as PEM.")]
+    origin: Annotated[str, msgspec.Meta(description="This log's name in its checkpoints.")]
+    verifier_key: Annotated[
+        str,
+        msgspec.Meta(description="The key in the signed-note format: `<name>+<key ID>+<key>`."),
+    ]
+
+
+class InclusionProof(Representation):
+    """An RFC 9162 inclusion proof of one event."""
+
+    position: int
+    case_id: UUID
+    version: int
+    leaf_index: int
+    tree_size: int
+    leaf_hash: Annotated[str, B64]
+    inclusion_path: Annotated[list[str], msgspec.Meta(description="Base64 hashes.")]
+    root: Annotated[str, B64]
+    tree_head: SignedTreeHead | None
+
+
+class ConsistencyProof(Representation):
+    """An RFC 9162 consistency proof between two tree sizes."""
+
+    tree_size_1: int
+    tree_size_2: int
+    consistency_path: Annotated[list[str], msgspec.Meta(description="Base64 hashes.")]
+    root_1: Annotated[str, B64]
+    root_2: Annotated[str, B64]
+    tree_head_1: SignedTreeHead | None
+    tree_head_2: SignedTreeHead | None
+
 
 LEDGER_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR})
 _guard = roles_guard(LEDGER_ROLES, "read the ledger")
@@ -150,8 +226,8 @@ async def bundle_evidence(
     )
 
 
-@get("/key", summary="The public key that signs tree heads (no token needed)")
-async def public_key(services: NamedDependency[Services]) -> dict[str, str]:
+@get("/key", summary="The public key that signs tree heads (no token needed)", security=[{}])
+async def public_key(services: NamedDependency[Services]) -> LedgerKeyOut:
     """Ed25519; `public_key` is the 32 raw bytes in base64, `pem` the same key as PEM
     (save it as a file for `oversight verify --key`); `origin` names this log in its
     checkpoints and `verifier_key` is the key in the signed-note format
@@ -159,13 +235,23 @@ async def public_key(services: NamedDependency[Services]) -> dict[str, str]:
     key = ledger_key(services.settings)
     async with services.pool.acquire() as conn:
         origin = await log_origin(conn, origin_of(await database_identity(conn)))
-    return {**key.describe(), "origin": origin, "verifier_key": verifier_key(origin, key)}
+    described = key.describe()
+    return LedgerKeyOut(
+        algorithm="Ed25519",
+        key_id=described["key_id"],
+        public_key=described["public_key"],
+        pem=described["pem"],
+        origin=origin,
+        verifier_key=verifier_key(origin, key),
+    )
 
 
 @get(
     "/checkpoint",
     summary="The latest signed head as a C2SP tlog-checkpoint signed note (no token needed)",
     media_type=MediaType.TEXT,
+    security=[{}],
+    opt=_HEAD_OPT,
 )
 async def checkpoint(services: NamedDependency[Services]) -> str:
     """`<origin>\n<size>\n<root, base64>\n\n— <origin> <base64(key ID || Ed25519
@@ -178,16 +264,26 @@ async def checkpoint(services: NamedDependency[Services]) -> str:
     return note
 
 
-@get("/head", guards=[_guard], summary="The latest signed tree head")
-async def tree_head(services: NamedDependency[Services]) -> dict[str, Any]:
+@get("/head", guards=[_guard], summary="The latest signed tree head", opt=_HEAD_OPT)
+async def tree_head(services: NamedDependency[Services]) -> SignedTreeHead:
     async with services.pool.acquire() as conn:
         head = await latest_head(conn)
     if head is None:
         raise _no_head()
-    return head.to_json()
+    return signed_tree_head(head)
 
 
-@get("/proof/inclusion", guards=[_guard], summary="An RFC 9162 inclusion proof")
+@get(
+    "/proof/inclusion",
+    guards=[_guard],
+    summary="An RFC 9162 inclusion proof",
+    opt={
+        "statuses": {
+            404: "No event at `position` is in the ledger yet (`not-in-ledger`), or no tree"
+            " head is signed yet (`no-tree-head`)."
+        }
+    },
+)
 async def inclusion(
     services: NamedDependency[Services],
     position: Annotated[
@@ -197,7 +293,7 @@ async def inclusion(
         int | None,
         QueryParameter(ge=1, le=INT64_MAX, description="tree size (default: the latest head's)"),
     ] = None,
-) -> dict[str, Any]:
+) -> InclusionProof:
     """The audit path of the event at `position` in the tree of `size` leaves."""
     async with services.pool.acquire() as conn:
         leaf = await leaf_of(conn, position)
@@ -229,17 +325,17 @@ async def inclusion(
             )
         except LedgerGap as e:
             raise ApiError(503, "ledger-gap", "Ledger incomplete", str(e)) from None
-    return {
-        "position": position,
-        "case_id": str(leaf["originator_id"]),
-        "version": leaf["originator_version"],
-        "leaf_index": index,
-        "tree_size": size,
-        "leaf_hash": b64(leaf["leaf_hash"]),
-        "inclusion_path": [b64(h) for h in proof],
-        "root": b64(root),
-        "tree_head": head.to_json() if head else None,
-    }
+    return InclusionProof(
+        position=position,
+        case_id=leaf["originator_id"],
+        version=leaf["originator_version"],
+        leaf_index=index,
+        tree_size=size,
+        leaf_hash=b64(leaf["leaf_hash"]),
+        inclusion_path=[b64(h) for h in proof],
+        root=b64(root),
+        tree_head=signed_tree_head(head) if head else None,
+    )
 
 
 @get("/proof/consistency", guards=[_guard], summary="An RFC 9162 consistency proof")
@@ -251,7 +347,7 @@ async def consistency(
     second: Annotated[
         int, QueryParameter(name="to", ge=1, le=INT64_MAX, description="the larger tree size")
     ],
-) -> dict[str, Any]:
+) -> ConsistencyProof:
     """Proves the tree of `to` leaves extends the tree of `from` leaves (0 < from <= to)."""
     if first < 1:
         raise invalid("from", "must be at least 1")
@@ -273,15 +369,15 @@ async def consistency(
         except LedgerGap as e:
             raise ApiError(503, "ledger-gap", "Ledger incomplete", str(e)) from None
         head1, head2 = await head_at(conn, first), await head_at(conn, second)
-    return {
-        "tree_size_1": first,
-        "tree_size_2": second,
-        "consistency_path": [b64(h) for h in proof],
-        "root_1": b64(root1),
-        "root_2": b64(root2),
-        "tree_head_1": head1.to_json() if head1 else None,
-        "tree_head_2": head2.to_json() if head2 else None,
-    }
+    return ConsistencyProof(
+        tree_size_1=first,
+        tree_size_2=second,
+        consistency_path=[b64(h) for h in proof],
+        root_1=b64(root1),
+        root_2=b64(root2),
+        tree_head_1=signed_tree_head(head1) if head1 else None,
+        tree_head_2=signed_tree_head(head2) if head2 else None,
+    )
 
 
 router = Router(

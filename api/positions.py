@@ -1,6 +1,9 @@
 """Reading one's own writes: a command answers the notification `position` of its last
 event; a read that must see it passes it back as `X-Min-Position` and waits (bounded)
-until the views have caught up."""
+until the views have caught up.
+
+A position beyond the last event stored was never answered by a command: the views will
+not reach it by waiting, so it is refused at once (422) rather than after the wait."""
 
 from __future__ import annotations
 
@@ -13,11 +16,11 @@ import asyncpg
 from litestar import Request
 
 from api.errors import ApiError, invalid
-from api.inputs import INT64_MAX
 from api.services import Services
-from projections.runner import view_position
+from projections.runner import max_position, view_position
 
 _POSITION = re.compile(r"[0-9]{1,19}")
+POSITION_PATTERN = "^[0-9]{1,19}$"  # X-Min-Position, as the OpenAPI document states it
 
 
 def min_position(request: Request[Any, Any, Any]) -> int | None:
@@ -25,10 +28,10 @@ def min_position(request: Request[Any, Any, Any]) -> int | None:
     header = request.headers.get("x-min-position")
     if header is None:
         return None
-    if _POSITION.fullmatch(header.strip()) is None or int(header) > INT64_MAX:
+    if _POSITION.fullmatch(header.strip()) is None:
         raise invalid(
             "X-Min-Position",
-            f"must be a position returned by a command: a whole number up to {INT64_MAX}",
+            "must be a position returned by a command: a whole number (ASCII digits)",
             status=400,
         )
     return int(header)
@@ -42,10 +45,20 @@ async def wait_for_position(services: Services, request: Request[Any, Any, Any])
     loop = asyncio.get_running_loop()
     deadline = loop.time() + services.settings.min_position_wait_seconds
     delay = 0.01
+    checked = False
     while True:
         async with services.pool.acquire() as conn:
             if await view_position(conn) >= wanted:
                 return
+            if not checked:
+                latest = await max_position(conn)
+                if wanted > latest:
+                    raise invalid(
+                        "X-Min-Position",
+                        f"must be a position returned by a command: the last event stored is"
+                        f" at {latest}",
+                    )
+                checked = True
         if loop.time() >= deadline:
             raise ApiError(
                 503,

@@ -1,108 +1,178 @@
-"""How a case, its history and list rows look over HTTP, with confidential masking."""
+"""How cases, their histories and list rows look over HTTP: the response bodies every
+case type shares, and the one rule every body keeps for time.
+
+Every response body is a msgspec Struct deriving from `Representation`, so the OpenAPI
+document describes it exactly (api/contract.py) and a type checker follows each field
+from the aggregate or the view row. Each case type's own bodies (its read body, its list
+row and page) live in its API module; the answer to a command is the read body plus
+`position` (api/cases.py `answer_type`).
+
+Time (docs/api.md "Conventions"): every instant in a body is RFC 3339 in UTC with `Z`
+(`2024-09-24T09:30:00Z`, fractions of a second only when there are any); dates stay
+dates (`2024-09-24`). `Representation` turns each instant field to UTC when the body is
+built; `plain` does the same for the free-form values of events and timelines.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from typing import Any, overload
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Annotated, Any
+from uuid import UUID
 
 import msgspec
+import msgspec.inspect
 
 from domain.cases import CaseType
-from domain.complaint import Complaint
-from domain.public_course import ShownActor, course_events, course_for, sees_public_course_only
-from domain.reminders import Reminder
+from domain.public_course import ShownActor, course_events, course_for
 from domain.values import Actor, Role
 
+# Fields every body names the same way, described once.
+CaseId = Annotated[UUID, msgspec.Meta(description="The case's id.")]
+Version = Annotated[
+    int,
+    msgspec.Meta(
+        ge=1, description="The case's version: its number of events, as in the `ETag` header."
+    ),
+]
+Position = Annotated[
+    int,
+    msgspec.Meta(
+        ge=1,
+        description=(
+            "The notification position of the command's last event (also `X-Position`):"
+            " pass it as `X-Min-Position` to a list that must show this write."
+        ),
+    ),
+]
+Cursor = Annotated[
+    str | None,
+    msgspec.Meta(
+        description=(
+            "Pass it back as `cursor` for the next page; null on the last page."
+            " Opaque: only a cursor this API returned is accepted."
+        )
+    ),
+]
 
-@overload
-def actor_body(actor: Actor | ShownActor, *, hidden: bool = False) -> dict[str, Any]: ...
-@overload
-def actor_body(actor: None, *, hidden: bool = False) -> None: ...
-@overload
-def actor_body(
-    actor: Actor | ShownActor | None, *, hidden: bool = False
-) -> dict[str, Any] | None: ...
-def actor_body(actor: Actor | ShownActor | None, *, hidden: bool = False) -> dict[str, Any] | None:
-    """Who acted, as every body shows it (null for nobody yet). `hidden`: the
-    complainant's identity must not show (enterprise users, and whoever lodged a
-    confidential case, are masked). A `ShownActor` (the public course) has no id."""
-    if actor is None:
-        return None
+# An instant in a body: RFC 3339 in UTC with `Z`, as the document states it.
+INSTANT_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$"
+Instant = Annotated[datetime, msgspec.Meta(tz=True, extra_json_schema={"pattern": INSTANT_PATTERN})]
+
+_ZERO = timedelta(0)
+
+
+def utc(instant: datetime) -> datetime:
+    """`instant` in UTC (the body's one time zone); a naive value is left as it is."""
+    offset = instant.utcoffset()
+    if offset is None or (offset == _ZERO and instant.tzinfo is UTC):
+        return instant
+    return instant.astimezone(UTC)
+
+
+@cache
+def _instant_fields(cls: type[msgspec.Struct]) -> tuple[str, ...]:
+    """The attributes of `cls` that hold an instant (a datetime, or None)."""
+    info = msgspec.inspect.type_info(cls)
+    assert isinstance(info, msgspec.inspect.StructType)
+
+    def instant(t: Any) -> bool:
+        if isinstance(t, msgspec.inspect.Metadata):
+            return instant(t.type)
+        if isinstance(t, msgspec.inspect.UnionType):
+            return any(instant(u) for u in t.types)
+        return isinstance(t, msgspec.inspect.DateTimeType)
+
+    return tuple(f.name for f in info.fields if instant(f.type))
+
+
+class Representation(msgspec.Struct):
+    """Base of every response body: its instants are shown in UTC (`Z`)."""
+
+    def __post_init__(self) -> None:
+        for name in _instant_fields(type(self)):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, utc(value))
+
+
+# An RFC 3339 date-time with an offset, as the domain writes instants into free-form
+# values (timeline states): "2024-09-24T17:30:00+08:00".
+_INSTANT_TEXT = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})"
+)
+
+
+def plain(value: Any) -> Any:
+    """A free-form value (an event's data, a timeline's before and after) as JSON
+    values, with every instant in UTC: datetimes, and text that is exactly an RFC 3339
+    date-time with an offset (the domain's timeline states hold instants as text; the
+    instant is the same, only its offset changes)."""
+    if isinstance(value, datetime):
+        return utc(value)
+    if isinstance(value, str):
+        if len(value) >= 20 and value[4] == "-" and _INSTANT_TEXT.fullmatch(value):
+            return utc(datetime.fromisoformat(value))
+        return value
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, bool | int | float | date) or value is None:
+        return value
+    return plain(msgspec.to_builtins(value, builtin_types=(datetime, date)))
+
+
+class ActorOut(Representation):
+    """Who acted. Staff shown to an enterprise, and the complainant's side shown to a
+    department on a confidential case, have `id` (and `org`) null."""
+
+    id: Annotated[str | None, msgspec.Meta(description="The user id (the token's `sub`).")]
+    role: Role
+    org: Annotated[
+        str | None,
+        msgspec.Meta(description="The organisation acted for: a credit code or a department code."),
+    ]
+
+
+def actor_body(actor: Actor | ShownActor, *, hidden: bool = False) -> ActorOut:
+    """Who acted, as every body shows it. `hidden`: the complainant's identity must not
+    show (enterprise users, and whoever lodged a confidential case, are masked). A
+    `ShownActor` (the public course) may have no id."""
     if hidden:
-        return {"id": None, "role": actor.role.value, "org": None}
-    return {"id": actor.id, "role": actor.role.value, "org": actor.org}
+        return ActorOut(id=None, role=actor.role, org=None)
+    return ActorOut(id=actor.id, role=actor.role, org=actor.org)
 
 
-def _reminder(reminder: Reminder) -> dict[str, Any]:
-    return {
-        "at": reminder.at,
-        "by": actor_body(reminder.by),
-        "step": reminder.step,
-        "due": reminder.due,
-        "note": reminder.note,
-    }
+def maybe_actor(actor: Actor | ShownActor | None) -> ActorOut | None:
+    """`actor_body`, or None for nobody yet."""
+    return None if actor is None else actor_body(actor)
 
 
-def complaint_body(case: Complaint, viewer: Actor, *, hidden: bool) -> dict[str, Any]:
-    public = sees_public_course_only(viewer.role)
-    current = case.current_deadline
-    return {
-        "id": str(case.id),
-        "version": case.version,
-        "status": case.status.value,
-        "kind": case.kind.value,
-        "channel": case.channel.value,
-        "category": case.category,
-        "title": case.title,
-        "description": case.description,
-        "complainant": None if hidden else msgspec.to_builtins(case.complainant),
-        "respondent_department": case.respondent_department,
-        "confidential": case.confidential,
-        "urgent": case.urgent,
-        "lodged_at": case.lodged_at,
-        "lodged_by": actor_body(case.lodged_by, hidden=hidden),
-        "department": case.department,
-        "deadlines": {
-            "acceptance_due": case.acceptance_due,
-            "acceptance_due_provisional": case.acceptance_due_provisional,
-            "handling_due": case.handling_due,
-            "handling_due_provisional": case.handling_due_provisional,
-            # The bureau's own steps and the enterprise's rating window (issue 11 §2).
-            "transfer_due": case.transfer_due,
-            "transfer_due_provisional": bool(case.transfer_due_provisional),
-            "review_due": case.review_due,
-            "review_due_provisional": bool(case.review_due_provisional),
-            "rating_due": case.rating_due,
-            "rating_due_provisional": bool(case.rating_due_provisional),
-        },
-        # The step the case waits on and its deadline (null once final).
-        "current_step": case.current_step,
-        "due_at": current[1] if current else None,
-        # The deadline of the step the case waits on counted days of a year with no
-        # official schedule yet (docs/calendar.md): it may still move.
-        "due_provisional": case.due_provisional,
-        # 催办 and escalations of the step the case waits on (issue 11 §3); internal:
-        # null for a viewer of the public course.
-        "open_reminders": None if public else [_reminder(r) for r in case.open_reminders],
-        "escalation": None if public else {"level": case.escalation_level, "at": case.escalated_at},
-        "extension_requested": case.extension_requested,
-        "reply": case.reply,
-        "replied_at": case.replied_at,
-        "rating": case.rating_shown,
-        # A rating given by phone and recorded by a clerk (issue 11 §5), else null.
-        "rating_recorded": None
-        if case.rating_recorded_by is None
-        else {
-            "channel": case.rating_channel.value if case.rating_channel else None,
-            "call_reference": case.rating_call_reference,
-            "called_at": case.rating_called_at,
-            "recorded_by": actor_body(case.rating_recorded_by),
-        },
-        "redo_count": case.redo_count,
-        "supervision_count": case.supervision_count,
-        "closed_at": case.closed_at,
-        "updated_at": case.modified_on,
-    }
+class HistoryEvent(Representation):
+    """One event of a case as the viewer sees it."""
+
+    version: Version
+    type: Annotated[str, msgspec.Meta(description="The event's name, e.g. `Lodged`.")]
+    at: Instant
+    actor: ActorOut
+    data: Annotated[
+        dict[str, Any],
+        msgspec.Meta(description="The event's fields the viewer may see (by event type)."),
+    ]
+
+
+class CaseHistory(Representation):
+    """A case's events, oldest first: every event for the bureau, the public course for
+    an enterprise (docs/api.md)."""
+
+    id: CaseId
+    version: Annotated[
+        int, msgspec.Meta(ge=1, description="The last version the viewer sees (the `ETag`).")
+    ]
+    events: list[HistoryEvent]
 
 
 # Event fields that name the complainant, masked for whom the case hides it: the lodged
@@ -115,8 +185,8 @@ def identifies_complainant(event: Any) -> bool:
 
 
 def history_body(
-    case_type: CaseType, case: Any, events: Sequence[Any], viewer: Actor
-) -> list[dict[str, Any]]:
+    case_type: CaseType[Any, Any], case: Any, events: Sequence[Any], viewer: Actor
+) -> list[HistoryEvent]:
     """Every event the viewer sees (an enterprise: the public course, domain/public_course.py),
     with the confidential masking for a department."""
     hidden = case_type.hides_identity(viewer, case)
@@ -126,48 +196,21 @@ def history_body(
         if hidden:
             data = {k: None if k in _IDENTIFYING else v for k, v in data.items()}
         entries.append(
-            {
-                "version": e.version,
-                "type": e.type,
-                "at": e.at,
-                "actor": actor_body(e.actor, hidden=hidden and identifies_complainant(e.event)),
-                "data": msgspec.to_builtins(data),
-            }
+            HistoryEvent(
+                version=e.version,
+                type=e.type,
+                at=e.at,
+                actor=actor_body(e.actor, hidden=hidden and identifies_complainant(e.event)),
+                data=plain(data),
+            )
         )
     return entries
 
 
-def summary_body(row: dict[str, Any], viewer: Actor) -> dict[str, Any]:
-    hidden = row["confidential"] and viewer.role is Role.DEPARTMENT
-    # The list counts every redo and supervision notice; an enterprise sees neither count
-    # (review redos and notices are internal steps; its own redos are in the history).
-    counts = not sees_public_course_only(viewer.role)
-    return {
-        "id": str(row["id"]),
-        "version": row["version"],
-        "status": row["status"],
-        "kind": row["kind"],
-        "channel": row["channel"],
-        "category": row["category"],
-        "title": row["title"],
-        "urgent": row["urgent"],
-        "confidential": row["confidential"],
-        "complainant": None
-        if hidden
-        else {"name": row["complainant_name"], "credit_code": row["complainant_credit_code"]},
-        "department": row["department"],
-        "lodged_at": row["lodged_at"],
-        "due_at": row["due_at"],
-        "due_step": row["due_step"],
-        "due_provisional": row["due_provisional"],
-        "rating": row["rating"],
-        "redo_count": row["redo_count"] if counts else None,
-        "supervision_count": row["supervision_count"] if counts else None,
-        # 催办 and escalation of the step the case waits on (issue 11 §3): internal.
-        "open_reminders": row["open_reminders"] if counts else None,
-        "escalated": row["escalation_level"] > 0 if counts else None,
-        "escalation": {"level": row["escalation_level"], "at": row["escalated_at"]}
-        if counts
-        else None,
-        "closed_at": row["closed_at"],
-    }
+class OrganisationOut(Representation):
+    """An enterprise as a body names it."""
+
+    name: str
+    credit_code: Annotated[
+        str, msgspec.Meta(description="The unified social credit code (GB 32100-2015).")
+    ]

@@ -8,17 +8,20 @@ in the error body, and a `Link` header), also when two arrive at the same moment
 
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from api.cases import case_router, command_response, in_thread
+from api.cases import answers, case_router, command_response, in_thread
 from api.errors import error_response
 from api.guards import roles_check, roles_guard
-from api.lists import list_page
+from api.lists import CURSOR_DOC, LIST_OPT, CursorKey, list_page
+from api.representation import CaseId, Cursor, Instant, Representation, Version
 from api.services import Services
 from domain.errors import ConcurrentUpdate
 from domain.service_statistics import (
@@ -38,41 +41,81 @@ from projections.dashboard import percent
 BASE = f"/api/v1/{SERVICE_STATISTICS.plural}"
 
 
-def present(stats: ServiceStatistics, viewer: Actor) -> dict[str, Any]:
+class ServiceStatisticsRead(Representation):
+    """A period's recorded statistics, as they stand (every correction kept in the
+    history). The kind's two figures are set; the other two are null."""
+
+    id: CaseId
+    version: Version
+    kind: StatisticsKind
+    scope: Annotated[
+        str, msgspec.Meta(description="`province`, or a code such as a city's division code.")
+    ]
+    period_start: date
+    period_end: date
+    online: Annotated[int | None, msgspec.Meta(description="Service items handled online.")]
+    offline: int | None
+    resumed: Annotated[int | None, msgspec.Meta(description="Enterprises resumed (opened).")]
+    required: Annotated[int | None, msgspec.Meta(description="Of the enterprises required.")]
+    total: Annotated[int | None, msgspec.Meta(description="Service items: online + offline.")]
+    rate: Annotated[
+        float | None,
+        msgspec.Meta(description="Resumption: resumed / required, in percent (two decimals)."),
+    ]
+    corrections: int
+    recorded_at: Instant
+    updated_at: Instant
+
+
+class ServiceStatisticsPage(Representation):
+    """A page of records, the latest reporting period first."""
+
+    items: list[ServiceStatisticsRead]
+    next_cursor: Cursor
+
+
+def present(stats: ServiceStatistics, viewer: Actor) -> ServiceStatisticsRead:
     service = stats.kind is StatisticsKind.SERVICE_ITEMS
-    return {
-        "id": str(stats.id),
-        "version": stats.version,
-        "kind": stats.kind.value,
-        "scope": stats.scope,
-        "period_start": stats.period_start,
-        "period_end": stats.period_end,
+    return ServiceStatisticsRead(
+        id=stats.id,
+        version=stats.version,
+        kind=stats.kind,
+        scope=stats.scope,
+        period_start=stats.period_start,
+        period_end=stats.period_end,
         **stats.figures,
         # service items: online + offline; resumption: resumed / required, in percent
-        "total": (stats.online or 0) + (stats.offline or 0) if service else None,
-        "rate": None if service else percent(stats.resumed or 0, stats.required or 0),
-        "corrections": stats.corrections,
-        "recorded_at": stats.created_on,
-        "updated_at": stats.modified_on,
-    }
+        total=(stats.online or 0) + (stats.offline or 0) if service else None,
+        rate=None if service else percent(stats.resumed or 0, stats.required or 0),
+        corrections=stats.corrections,
+        recorded_at=stats.created_on,
+        updated_at=stats.modified_on,
+    )
 
 
-def row_body(row: dict[str, Any]) -> dict[str, Any]:
+def row_body(row: dict[str, Any]) -> ServiceStatisticsRead:
     service = row["kind"] == StatisticsKind.SERVICE_ITEMS
-    return {
-        "id": str(row["id"]),
-        "version": row["version"],
-        "kind": row["kind"],
-        "scope": row["scope"],
-        "period_start": row["period_start"],
-        "period_end": row["period_end"],
+    return ServiceStatisticsRead(
+        id=row["id"],
+        version=row["version"],
+        kind=StatisticsKind(row["kind"]),
+        scope=row["scope"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
         **{name: row[name] for name in ALL_FIGURES},
-        "total": (row["online"] or 0) + (row["offline"] or 0) if service else None,
-        "rate": None if service else percent(row["resumed"] or 0, row["required"] or 0),
-        "corrections": row["corrections"],
-        "recorded_at": row["recorded_at"],
-        "updated_at": row["updated_at"],
-    }
+        total=(row["online"] or 0) + (row["offline"] or 0) if service else None,
+        rate=None if service else percent(row["resumed"] or 0, row["required"] or 0),
+        corrections=row["corrections"],
+        recorded_at=row["recorded_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+# The list's order: the reporting period, then the id (projections/case_facts.py).
+PERIOD_KEY = CursorKey("date", "date", "uuid")
+PeriodCursor = Annotated[
+    str | None, QueryParameter(pattern=PERIOD_KEY.pattern, description=CURSOR_DOC)
+]
 
 
 @post(
@@ -80,6 +123,33 @@ def row_body(row: dict[str, Any]) -> dict[str, Any]:
     before_request=roles_check(SERVICE_STATISTICS.create_roles, "record service statistics"),
     summary="Record a period's statistics (once per kind, scope and period)",
     status_code=201,
+    opt={
+        "response_headers": ("ETag", "X-Position", "Location"),
+        "statuses": {
+            409: "The period is recorded already (`already-recorded`: the problem names the"
+            " record, its version and its correction move, also in `Link`)."
+        },
+        "error_headers": ("Link",),
+        "body_examples": {
+            "service items": {
+                "kind": "service_items",
+                "scope": "province",
+                "period_start": "2024-07-01",
+                "period_end": "2024-09-30",
+                "online": 120345,
+                "offline": 23456,
+                "note": "第三季度政务服务事项办理量",
+            },
+            "resumption": {
+                "kind": "industrial_resumption",
+                "scope": "230100",
+                "period_start": "2024-09-01",
+                "period_end": "2024-09-30",
+                "resumed": 1180,
+                "required": 1200,
+            },
+        },
+    },
 )
 async def create_service_statistics(
     request: Request[Actor, Any, Any],
@@ -102,7 +172,14 @@ async def create_service_statistics(
     return command_response(SERVICE_STATISTICS, present, result, actor, status=201)
 
 
-@get("/", guards=[roles_guard(SERVICE_STATISTICS.read_roles, "list service statistics")])
+create_service_statistics.fn.__annotations__["return"] = answers(present)
+
+
+@get(
+    "/",
+    guards=[roles_guard(SERVICE_STATISTICS.read_roles, "list service statistics")],
+    opt=LIST_OPT,
+)
 async def list_service_statistics(
     request: Request[Actor, Any, Any],
     services: NamedDependency[Services],
@@ -110,8 +187,8 @@ async def list_service_statistics(
     # `scope` itself is Litestar's reserved name for the ASGI scope.
     statistics_scope: Annotated[str | None, QueryParameter(name="scope")] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-    cursor: FromQuery[str | None] = None,
-) -> Response[Any]:
+    cursor: PeriodCursor = None,
+) -> ServiceStatisticsPage:
     """Every record as it stands, the latest reporting period first; `next_cursor`
     pages on."""
     fetch = partial(
@@ -120,12 +197,13 @@ async def list_service_statistics(
     return await list_page(
         request,
         services,
+        ServiceStatisticsPage,
         cursor=cursor,
-        decode=case_facts.decode_statistics_cursor,
+        decode=PERIOD_KEY.decode,
         limit=limit,
         fetch=fetch,
         body=row_body,
-        encode=case_facts.encode_statistics_cursor,
+        encode=lambda row: PERIOD_KEY.encode(row["period_start"], row["period_end"], row["id"]),
     )
 
 
@@ -160,6 +238,7 @@ router = Router(
             present,
             extra=[create_service_statistics, list_service_statistics],
             with_create=False,
+            examples={"correct": {"reason": "更正统计口径", "online": 120400, "offline": 23401}},
         )
     ],
     exception_handlers={PeriodAlreadyRecorded: already_recorded},

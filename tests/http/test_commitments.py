@@ -184,7 +184,7 @@ def test_a_life_fulfilled_in_parts_with_reads_at_every_version(client, clock):
         "epidemic_end": False,
         "grace_working_days": None,
         "epidemic_ended_on": None,
-        "due_at": "2024-10-08T17:30:00+08:00",
+        "due_at": "2024-10-08T09:30:00Z",
         "due_provisional": False,
     }
     assert case["committed_by"] == {"id": "ent-user", "role": "enterprise", "org": code}
@@ -273,7 +273,7 @@ def test_a_deadline_passing_is_an_event_of_the_watcher_then_a_breach(client, clo
     code = credit_code()
     case = granted(client, clock, code, due={"date": "2024-09-24"})
     cid = case["id"]
-    assert case["due"]["due_at"] == "2024-09-24T17:30:00+08:00"
+    assert case["due"]["due_at"] == "2024-09-24T09:30:00Z"
 
     # Not yet due: the watcher leaves it alone.
     clock.set(at(24, 9, 29))
@@ -286,7 +286,7 @@ def test_a_deadline_passing_is_an_event_of_the_watcher_then_a_breach(client, clo
     assert events[-1]["type"] == "Overdue"
     assert events[-1]["actor"] == {"id": "deadline-watcher", "role": "system", "org": None}
     assert cst(events[-1]["at"]) == marked_at
-    assert events[-1]["data"]["due"] == "2024-09-24T17:30:00+08:00"
+    assert events[-1]["data"]["due"] == "2024-09-24T09:30:00Z"
     before = snapshot(client, cid)
     assert before[:2] == (3, "overdue")
 
@@ -428,7 +428,7 @@ def test_a_commitment_due_on_the_end_of_the_epidemic(client, clock):
     )
     # 3 working days after Friday 09-27: Sun 09-29 (adjusted workday), Mon 09-30, Tue 10-08.
     assert ended["due"]["epidemic_ended_on"] == "2024-09-27"
-    assert ended["due"]["due_at"] == "2024-10-08T17:30:00+08:00"
+    assert ended["due"]["due_at"] == "2024-10-08T09:30:00Z"
     before = snapshot(client, cid)
     r = client.post(
         f"{API}/{cid}/epidemic-ended", json={"ended_on": "2024-09-28"}, headers=supervisor()
@@ -473,8 +473,8 @@ def test_the_epidemic_end_applied_to_every_commitment_waiting_for_it(client, clo
     assert r.json()["applied"] >= 2
     assert r.headers["x-position"] == str(r.json()["position"])
     for case, due in (
-        (waiting_granted, "2024-09-24T17:30:00+08:00"),
-        (waiting_made, "2024-09-23T17:30:00+08:00"),
+        (waiting_granted, "2024-09-24T09:30:00Z"),
+        (waiting_made, "2024-09-23T09:30:00Z"),
     ):
         body = client.get(f"{API}/{case['id']}", headers=supervisor()).json()
         assert (body["due"]["epidemic_ended_on"], body["due"]["due_at"]) == ("2024-09-23", due)

@@ -451,7 +451,7 @@ def test_openapi_names_the_new_moves_and_filters(own):
     paths = own.get("/schema/openapi.json").json()["paths"]
     for name in ("remind", "record-rating"):
         assert "post" in paths[f"{API}/{{case_id}}/{name}"], name
-    names = {p["name"] for p in paths[API]["get"]["parameters"]}
+    names = {p["name"] for p in paths[API]["get"]["parameters"] if "name" in p}
     assert {"escalated", "urgent", "overdue"} <= names
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from uuid import UUID
 
 import pytest
 from eventsourcing.domain import Aggregate, event
@@ -29,7 +29,7 @@ from api.auth import JWTAuthMiddleware
 from api.cases import case_router
 from api.config import ApiConfig
 from api.errors import EXCEPTION_HANDLERS
-from api.representation import actor_body
+from api.representation import ActorOut, Representation, actor_body
 from api.services import Services
 from domain.access import SEE_ALL
 from domain.application import Oversight
@@ -138,15 +138,27 @@ INQUIRY = CaseType(
 # --- 4. the API (api/<types>.py): the case router and the representation ------------------
 
 
-def present(case: Inquiry, viewer: Actor) -> dict[str, Any]:
-    return {
-        "id": str(case.id),
-        "version": case.version,
-        "status": case.status,
-        "question": case.question,
-        "asked_by": actor_body(case.asked_by),
-        "answer": case.answer,
-    }
+class InquiryRead(Representation):
+    """A policy inquiry as a viewer sees it (its read body; a command answers it with
+    `position` added)."""
+
+    id: UUID
+    version: int
+    status: Status
+    question: str
+    asked_by: ActorOut
+    answer: str | None
+
+
+def present(case: Inquiry, viewer: Actor) -> InquiryRead:
+    return InquiryRead(
+        id=case.id,
+        version=case.version,
+        status=case.status,
+        question=case.question,
+        asked_by=actor_body(case.asked_by),
+        answer=case.answer,
+    )
 
 
 router = case_router(INQUIRY, present)

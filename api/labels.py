@@ -1,0 +1,370 @@
+"""What the API's names and enumerated values are called in Chinese: the headers and
+values of CSV exports for `Accept-Language: zh-CN` (api/export.py).
+
+Headers are translated part by part (`complainant.name` is `投诉人.名称`); values by
+their enumeration (a status of a complaint and of a commitment are different
+enumerations) or, for text fields that hold a fixed vocabulary, by the field's name.
+tests/http/test_csv.py checks that every column and every value of every list has a
+name here, so a new field or value is named before it ships. The statuses, kinds,
+ratings and roles are the names the web pages use (api/pages/vocab.py).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Final
+
+from domain import commitment, complaint, credit_repair, project
+from domain.service_statistics import StatisticsKind
+from domain.values import Channel, Kind, Rating, Role
+
+ZH_HEADERS: Final[Mapping[str, str]] = {
+    # common
+    "id": "编号",
+    "version": "版本",
+    "status": "状态",
+    "kind": "类别",
+    "name": "名称",
+    "credit_code": "统一社会信用代码",
+    "title": "标题",
+    "description": "描述",
+    "category": "分类",
+    "department": "部门",
+    "due_at": "时限",
+    "due_date": "承诺日期",
+    "due_provisional": "时限暂定",
+    "closed_at": "办结时间",
+    "updated_at": "更新时间",
+    "escalated": "已升级",
+    "escalation": "升级",
+    "level": "级别",
+    "at": "时间",
+    "reminders": "催办次数",
+    # complaints
+    "channel": "渠道",
+    "urgent": "急事快办",
+    "confidential": "保密",
+    "complainant": "投诉人",
+    "lodged_at": "登记时间",
+    "due_step": "当前环节",
+    "rating": "评价",
+    "redo_count": "重办次数",
+    "supervision_count": "督办次数",
+    "open_reminders": "未结催办",
+    # commitments
+    "matter": "承诺事项",
+    "enterprise": "企业",
+    "epidemic_contingent": "疫情结束后补交",
+    "grace_working_days": "宽限工作日",
+    "epidemic_ended_on": "疫情结束日期",
+    "materials_total": "承诺材料数",
+    "materials_supplied": "已补交材料数",
+    "overdue_since": "逾期时间",
+    "credit_record": "失信记录",
+    "outcome_reason": "处理理由",
+    "committed_at": "承诺时间",
+    "granted_at": "审批时间",
+    "settled_at": "结案时间",
+    # credit repairs
+    "enterprise_name": "企业名称",
+    "record_id": "处罚记录编号",
+    "penalty_authority": "处罚机关",
+    "severity": "严重程度",
+    "applied_at": "申请时间",
+    "initial_review_due": "初审时限",
+    "initial_reviewed_at": "初审时间",
+    "initial_on_time": "初审按时",
+    "re_review_due": "复审时限",
+    "re_reviewed_at": "复审时间",
+    "re_review_on_time": "复审按时",
+    "submitted_at": "报送时间",
+    "outcome": "结果",
+    "outcome_at": "结果时间",
+    "refused_stage": "不予修复环节",
+    "reminded_step": "催办环节",
+    "reminded_due": "催办时限",
+    "escalate_after": "升级时间",
+    "escalated_step": "升级环节",
+    "escalated_due": "升级时限",
+    "initial_review_due_provisional": "初审时限暂定",
+    "re_review_due_provisional": "复审时限暂定",
+    # projects and problems
+    "investor": "投资方",
+    "city": "城市",
+    "sector": "行业",
+    "investment_cny": "投资额（元）",
+    "classification": "分类",
+    "task_forces": "工作专班",
+    "officers": "首席服务员",
+    "leaders": "联系领导",
+    "task_force": "当前工作专班",
+    "officer_id": "当前首席服务员",
+    "leader": "当前联系领导",
+    "open_problems": "待解决问题",
+    "resolved_problems": "已解决问题",
+    "unresolvable_problems": "无法解决问题",
+    "reclassified": "调整分类次数",
+    "registered_at": "登记时间",
+    "project_id": "项目编号",
+    "raised_at": "提出时间",
+    "resolved_at": "解决时间",
+    "notes": "协调记录数",
+    "reopen_count": "重开次数",
+    # service statistics
+    "scope": "范围",
+    "period_start": "期间开始",
+    "period_end": "期间结束",
+    "online": "网上办理",
+    "offline": "线下办理",
+    "resumed": "已复工",
+    "required": "应复工",
+    "total": "合计",
+    "rate": "比率（%）",
+    "corrections": "更正次数",
+    "recorded_at": "记录时间",
+    # warnings
+    "case_type": "案件类型",
+    "case_id": "案件编号",
+    "step": "环节",
+    "responsible": "责任方",
+    # the audit trail
+    "position": "位置",
+    "type": "事件",
+    "actor_id": "操作人",
+    "actor_role": "操作人角色",
+    "actor_org": "操作人单位",
+    # the department ranking
+    "received": "收到",
+    "replied": "已答复",
+    "on_time_rate": "按时答复率（%）",
+    "average_handling_working_days": "平均办理工作日",
+    "rated": "已评价",
+    "satisfied_share": "满意率（%）",
+    "redone": "重办",
+    "department_name": "部门名称",
+    "rank": "名次",
+}
+
+# The dashboard's figure names, where they differ from the list headers above.
+ZH_FIGURES: Final[Mapping[str, str]] = {
+    "period": "统计期间",
+    "from": "起",
+    "to": "止",
+    "as_of": "截至",
+    "complaints": "投诉",
+    "projects": "重大项目",
+    "credit": "信用",
+    "commitments": "信用承诺",
+    "repairs": "信用修复",
+    "service_items": "政务服务事项",
+    "resumption": "复工复产",
+    "industrial": "规模以上工业企业",
+    "foreign_trade": "外贸企业",
+    "by_status": "按状态",
+    "by_kind": "按类别",
+    "by_category": "按分类",
+    "by_channel": "按渠道",
+    "by_department": "按部门",
+    "by_class": "按分类",
+    "class_share": "分类占比（%）",
+    "lodged": "登记",
+    "closed": "办结",
+    "rejected": "不予受理",
+    "withdrawn": "撤回",
+    "open": "办理中",
+    "acceptance": "受理",
+    "accepted": "已受理",
+    "within_1_working_day": "1个工作日内",
+    "replies": "答复",
+    "on_time": "按时",
+    "satisfaction": "满意度",
+    "distribution": "分布",
+    "supervision_notices": "督办",
+    "escalations": "升级",
+    "registered": "登记",
+    "resumption_rate": "复工率（%）",
+    "with_leader_contact": "有联系领导",
+    "chief_service_officers": "首席服务员",
+    "problems": "问题",
+    "raised": "提出",
+    "coordinated": "协调",
+    "resolved": "解决",
+    "unresolvable": "无法解决",
+    "projects_with_coordinated_problems": "有协调问题的项目",
+    "projects_with_resolved_problems": "有已解决问题的项目",
+    "department_names": "部门名称",
+    "made": "作出",
+    "fulfilled": "已履约",
+    "breached": "失信",
+    "exempted": "免责",
+    "revoked": "撤销",
+    "went_overdue": "逾期",
+    "fulfilled_share": "履约率（%）",
+    "applications": "申请",
+    "reviewed": "已审核",
+    "reviewed_within_1_working_day": "1个工作日内审核",
+    "review_rate": "按时审核率（%）",
+    "outcomes": "结果",
+    "repaired": "已修复",
+    "repaired_rate": "修复率（%）",
+    "periods": "统计期",
+    "overlapping": "重叠期",
+    "partly_outside": "部分在外",
+    "items": "事项",
+    "online_share": "网上办理占比（%）",
+    "offline_share": "线下办理占比（%）",
+}
+
+# The figure sets whose keys are values of an enumeration (counts by status, ...).
+ZH_FIGURE_KEYS: Final[Mapping[tuple[str, ...], type[enum.Enum]]] = {
+    ("complaints", "by_status"): complaint.Status,
+    ("complaints", "by_kind"): Kind,
+    ("complaints", "by_channel"): Channel,
+    ("complaints", "satisfaction", "distribution"): Rating,
+    ("projects", "by_class"): project.Classification,
+    ("projects", "class_share"): project.Classification,
+    ("projects", "problems", "by_status"): project.ProblemStatus,
+    ("credit", "commitments", "by_status"): commitment.Status,
+    ("credit", "repairs", "by_status"): credit_repair.Status,
+}
+
+_STEPS = {
+    "acceptance": "受理",
+    "transfer": "转办",
+    "handling": "部门办理",
+    "review": "审核",
+    "rating": "企业评价",
+    "resolution": "问题解决",
+    "materials": "补交材料",
+    "decision": "逾期处理",
+    "initial_review": "初审",
+    "re_review": "复审",
+}
+_RATINGS = {
+    Rating.VERY_SATISFIED: "非常满意",
+    Rating.SATISFIED: "满意",
+    Rating.BASICALLY_SATISFIED: "基本满意",
+    Rating.UNSATISFIED: "不满意",
+    Rating.VERY_UNSATISFIED: "非常不满意",
+    "not_rated": "未评价",
+}
+
+# Values of each enumeration, by class.
+ZH_ENUMS: Final[Mapping[type[enum.Enum], Mapping[str, str]]] = {
+    complaint.Status: {
+        "lodged": "已登记",
+        "accepted": "已受理",
+        "rejected": "不予受理",
+        "transferred": "已转办",
+        "replied": "已答复",
+        "awaiting_rating": "待评价",
+        "closed": "已办结",
+        "withdrawn": "已撤回",
+    },
+    commitment.Status: {
+        "committed": "已承诺",
+        "granted": "已审批",
+        "overdue": "已逾期",
+        "fulfilled": "已履约",
+        "breached": "已失信",
+        "exempted": "已免责",
+        "revoked": "已撤销",
+    },
+    credit_repair.Status: {
+        "applied": "已申请",
+        "initially_reviewed": "已初审",
+        "re_reviewed": "已复审",
+        "submitted": "已报送",
+        "repaired": "已修复",
+        "refused": "不予修复",
+        "withdrawn": "已撤回",
+    },
+    credit_repair.Severity: {"minor": "轻微", "general": "一般", "serious": "严重"},
+    credit_repair.Outcome: {"repaired": "已修复", "refused": "不予修复"},
+    credit_repair.Stage: {
+        "initial_review": "初审",
+        "re_review": "复审",
+        "national_centre": "国家信用中心",
+    },
+    project.ProjectStatus: {"active": "推进中"},
+    project.Classification: {
+        "never_stopped": "未停工",
+        "resumed": "已开复工",
+        "planning_to_resume": "拟开复工",
+        "newly_signed": "新签约",
+    },
+    project.ProblemCategory: {
+        "land": "用地",
+        "approval": "审批",
+        "financing": "融资",
+        "labour": "用工",
+        "logistics": "物流",
+        "supplies": "物资",
+        "other": "其他",
+    },
+    project.ProblemStatus: {
+        "open": "待解决",
+        "escalated": "已升级",
+        "resolved": "已解决",
+        "unresolvable": "无法解决",
+    },
+    Kind: {"complaint": "投诉", "appeal": "诉求", "report": "举报"},
+    Channel: {
+        "web": "网站",
+        "app": "移动端",
+        "hotline": "热线",
+        "window": "窗口",
+        "letter": "信函",
+        "email": "电子邮件",
+    },
+    Rating: _RATINGS,
+    Role: {
+        "enterprise": "企业",
+        "clerk": "受理人员",
+        "department": "承办部门",
+        "supervisor": "监督人员",
+        "inspector": "审计人员",
+        "admin": "管理员",
+        "service_officer": "首席服务员",
+        "system": "系统",
+    },
+    StatisticsKind: {
+        "service_items": "政务服务事项办理量",
+        "industrial_resumption": "规模以上工业企业复工率",
+        "foreign_trade_resumption": "外贸企业开复工率",
+    },
+}
+
+# Values of the other enumerations (literal ones, and text fields with a fixed
+# vocabulary), by the field's name.
+ZH_FIELD_VALUES: Final[Mapping[str, Mapping[str, str]]] = {
+    "due_step": _STEPS,
+    "step": _STEPS,
+    "reminded_step": _STEPS,
+    "escalated_step": _STEPS,
+    "rating": {str(k): v for k, v in _RATINGS.items()},
+    "level": {"due_soon": "临期", "overdue": "逾期"},
+    "kind": {
+        "bureau": "监督局",
+        "department": "承办部门",
+        "enterprise": "企业",
+        "service_officer": "首席服务员",
+    },
+    "case_type": {
+        "complaint": "投诉",
+        "commitment": "信用承诺",
+        "credit_repair": "信用修复",
+        "project": "重大项目",
+        "problem": "项目问题",
+        "service_statistics": "服务统计",
+    },
+}
+
+
+def zh_value(field: str, enumeration: type[enum.Enum] | None, value: str) -> str:
+    """`value` of the field `field` (of the enumeration `enumeration`, if it is of one)
+    in Chinese, or as it is when it has no Chinese name."""
+    if enumeration is not None:
+        return ZH_ENUMS.get(enumeration, {}).get(value, value)
+    return ZH_FIELD_VALUES.get(field, {}).get(value, value)
