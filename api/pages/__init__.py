@@ -16,7 +16,7 @@ from litestar import Router
 from litestar.static_files import create_static_files_router
 
 from api.config import ApiConfig
-from api.pages import cases, home, inspection, registers, signin, supervision
+from api.pages import cases, exports, home, inspection, registers, signin, supervision
 from api.pages.errors import EXCEPTION_HANDLERS
 from api.pages.render import STATIC_DIR, STATIC_PATH, TEMPLATE_CONFIG
 
@@ -34,6 +34,7 @@ def page_routes(config: ApiConfig) -> list[Any]:
             *supervision.HANDLERS,
             *registers.HANDLERS,
             *inspection.HANDLERS,
+            *exports.HANDLERS,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         include_in_schema=False,
