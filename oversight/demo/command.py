@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import timedelta
 from typing import Any
 
 from oversight.demo.data.period import DEMO_START
 from oversight.demo.loader import load_demo
-from oversight.identity_cli import load_demo_organisation
 
 
 async def catch_up_views(database_url: str) -> int:
@@ -45,8 +43,6 @@ def run_demo(database_url: str, settings: Any, *, seed: int, force: bool, catch_
                 file=sys.stderr,
             )
             return 1
-        # Issue 15: the departments its transfers name, registered the day before.
-        load_demo_organisation(app, DEMO_START - timedelta(days=1))
         summary = load_demo(app, start=DEMO_START, seed=seed)
     finally:
         app.close()

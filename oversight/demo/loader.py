@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import msgspec
@@ -24,6 +24,7 @@ from oversight.demo.planners.credit_repair import plan_credit_repairs
 from oversight.demo.planners.project import plan_projects
 from oversight.demo.planners.service_statistics import plan_service_statistics
 from oversight.demo.schedule import Case, Context, Plan, Timeline, created_id
+from oversight.identity_cli import load_demo_organisation
 
 
 class DemoSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,6 +77,8 @@ def load_demo(app: Oversight, *, start: datetime, seed: int = 2020) -> DemoSumma
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
     before = app.recorder.max_notification_id() or 0
+    # Issue 15: the departments its transfers name (and categories), the day before.
+    load_demo_organisation(app, start - timedelta(days=1))
     plan, stats_at = build_plan(app.calendar, app.sla, start, seed)
     local_start = start.astimezone(app.calendar.timezone)
     stats = plan_service_statistics(plan, local_start, stats_at)
