@@ -474,12 +474,14 @@ def _constrain_parameter(parameter: dict[str, Any], handler: HTTPRouteHandler) -
     if parameter.get("in") not in ("query", "path"):
         return
     schema = parameter.get("schema", {})
-    if schema.get("pattern") and schema.get("oneOf"):
-        # Litestar puts a nullable parameter's pattern beside its oneOf: on its string.
-        for branch in schema["oneOf"]:
-            if branch.get("type") == "string":
-                branch["pattern"] = schema.pop("pattern")
-                break
+    # Litestar puts a nullable parameter's constraints beside its oneOf: move each into
+    # the branch of the type it constrains.
+    for key, kind in _KEYWORD_TYPES.items():
+        if key in schema and "oneOf" in schema:
+            for branch in schema["oneOf"]:
+                if branch.get("type") in kind:
+                    branch[key] = schema[key]
+            del schema[key]
     bounds = _bounds(handler, parameter.get("name", ""))
     for branch in [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]:
         if branch.get("type") == "integer":
@@ -492,10 +494,18 @@ def _constrain_parameter(parameter: dict[str, Any], handler: HTTPRouteHandler) -
             branch["pattern"] = INSTANT_INPUT_PATTERN
         elif "format" not in branch and "pattern" not in branch and "enum" not in branch:
             branch["pattern"] = _NO_CONTROLS
-    if schema.get("type") == "integer" or "oneOf" in schema:
-        for key in ("minimum", "maximum"):
-            if key in schema and key in bounds:
-                schema[key] = bounds[key]
+
+
+_KEYWORD_TYPES = {
+    "pattern": ("string",),
+    "format": ("string",),
+    "minLength": ("string",),
+    "maxLength": ("string",),
+    "minimum": ("integer", "number"),
+    "maximum": ("integer", "number"),
+    "exclusiveMinimum": ("integer", "number"),
+    "exclusiveMaximum": ("integer", "number"),
+}
 
 
 def _bounds(handler: HTTPRouteHandler, public: str) -> dict[str, int]:
