@@ -29,6 +29,7 @@ from api.contract import ContractPlugin
 from api.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, error_response
 from api.export import csv_lists_middleware
 from api.guards import refuse_unknown_parameters
+from api.health import Health, Readiness
 from api.home import REDOC_DIR, SWAGGER_DIR, describe, home_handlers, meta_of
 from api.idempotency import IdempotencyMiddleware, ensure_idempotency_table
 from api.identity import ensure_identity_schema
@@ -51,7 +52,7 @@ log = structlog.get_logger(__name__)
 Serving = Callable[[], contextlib.AbstractAsyncContextManager[tuple[Services, Supervisor]]]
 
 
-@get("/healthz", include_in_schema=True, tags=["health"])
+@get("/healthz", include_in_schema=True, tags=["health"], opt={"returns": Health})
 async def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
@@ -61,7 +62,19 @@ async def healthz() -> dict[str, str]:
 DETAIL_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR, Role.ADMIN})
 
 
-@get("/readyz", tags=["health"])
+@get(
+    "/readyz",
+    tags=["health"],
+    # what the document cannot derive (api/contract.py): a token is optional, a bad one 401
+    opt={
+        "returns": Readiness,
+        "security_doc": [{}, {"bearer": []}],
+        "statuses": {
+            401: "A token was sent and is not valid (none is needed).",
+            503: "Not ready: `reasons` says why (the detail too, for a token that may see it).",
+        },
+    },
+)
 async def readyz(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Any:
     """Ready to serve: the database answers, every background task of this process
     runs, and no view has been behind without progress for OVERSIGHT_VIEW_STALL_SECONDS.

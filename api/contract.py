@@ -238,6 +238,10 @@ class Operation:
 
     @property
     def returns(self) -> Any:
+        """The success body's type: the handler's return annotation, or the route option
+        `returns` for a handler that builds plain values."""
+        if "returns" in self.opt:
+            return self.opt["returns"]
         annotation = _unannotated(self.handler.parsed_fn_signature.return_type.annotation)
         if get_origin(annotation) is Response or annotation is Response:
             args = get_args(annotation)
@@ -433,11 +437,20 @@ def _complete_responses(
         media = next((m for m in content if m.startswith("application/json")), None)
         media = media or next(iter(content), "application/json")
         content[media] = {"schema": schema_of[returned]}
+    if "text/event-stream" in content:
+        content["text/event-stream"] = {
+            "schema": {
+                "type": "string",
+                "description": op.opt.get("stream", "Server-sent events."),
+            }
+        }
     if op.opt.get("csv"):
         content["text/csv"] = {
-            "schema": {"type": "string"},
-            "description": "Every page of the list (or the figures), as CSV: UTF-8 with a"
-            " byte-order mark; headers and values in Chinese for `Accept-Language: zh-CN`.",
+            "schema": {
+                "type": "string",
+                "description": "Every page of the list (or the figures), as CSV: UTF-8 with a"
+                " byte-order mark; headers and values in Chinese for `Accept-Language: zh-CN`.",
+            }
         }
     headers = answer.setdefault("headers", {})
     names = list(op.response_headers)

@@ -289,6 +289,12 @@ def inspection_handlers(case_type: CaseType) -> list[Any]:
             "/{case_id:uuid}/replay",
             guards=[read_guard],
             summary=f"Replay a {case_type.name} (server-sent events)",
+            media_type="text/event-stream",
+            opt={
+                "stream": "One `version` event per version (`id`: the version; `data`: the"
+                " timeline entry, as in `GET .../timeline`), then an `end` event (`data`:"
+                " `{id, version}`)."
+            },
         )(replay),
         get(
             "/{case_id:uuid}/bundle",
