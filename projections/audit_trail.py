@@ -13,18 +13,22 @@ from uuid import UUID
 
 import asyncpg
 
-from domain.registry import ALL_CASE_TYPES
+from domain.registry import ALL_CASE_TYPES, IDENTITY_RECORDS
 from projections.runner import StoredEvent
 
-# The aggregate's class name (StoredEvent.case_type) -> the case type's name.
-CASE_TYPE_NAMES = {t.aggregate.__name__: t.name for t in ALL_CASE_TYPES}
+# The aggregate's class name (StoredEvent.case_type) -> the case type's name; the
+# identity records' too (`account`, issue 15).
+CASE_TYPE_NAMES = {t.aggregate.__name__: t.name for t in ALL_CASE_TYPES} | {
+    record.__name__: name for record, name in IDENTITY_RECORDS.items()
+}
 
 
 class AuditTrail:
     name = "audit_trail"
     rebuild_cost = 1.5  # relative Python time per event (oversight/rebuild.py)
     # 2: case_type is the case type's name (`problem`), not the aggregate's (issue 13)
-    version = 2
+    # 3: the identity records' too (`account`, `department`, `category`; issue 15)
+    version = 3
     tables = ("views.audit_trail",)
 
     async def create(self, conn: asyncpg.Connection) -> None:

@@ -444,7 +444,7 @@ def test_the_account_lifecycle_is_in_the_audit_trail(ic):
         ("Enabled", "root", "admin"),
         ("PasswordReset", "root", "admin"),
     ]
-    assert {i["case_type"] for i in trail.json()["items"]} == {"Account"}
+    assert {i["case_type"] for i in trail.json()["items"]} == {"account"}
 
 
 def test_a_stale_if_match_on_an_account_change_is_412_and_changes_nothing(ic):
