@@ -66,11 +66,19 @@ def roles_guard(allowed: frozenset[Role], what: str) -> Callable[..., Awaitable[
 
 
 async def refuse_unknown_parameters(request: Request[Any, Any, Any]) -> None:
-    """The app's `before_request` hook: the query string's checks for endpoints whose
-    own hook does not make them (a route's own `before_request` replaces this one)."""
+    """The app's `before_request` hook: the query string's checks for the API's endpoints
+    whose own hook does not make them (a route's own `before_request` replaces this one).
+    Web pages and static files (not in the OpenAPI document) are left alone: a link with
+    a tracking parameter still opens a page."""
     query = request.scope.get("query_string", b"")
-    if query:
-        _check_query(request.scope["route_handler"], query, request.scope["path_params"])
+    if not query:
+        return
+    handler = request.scope["route_handler"]
+    in_api: bool | None = handler.opt.get("_in_api")
+    if in_api is None:
+        in_api = handler.opt["_in_api"] = handler.resolve_include_in_schema()
+    if in_api:
+        _check_query(handler, query, request.scope["path_params"])
 
 
 def _check_query(handler: BaseRouteHandler, query: bytes, path_params: Iterable[str]) -> None:
