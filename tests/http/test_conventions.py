@@ -134,6 +134,13 @@ def test_unknown_query_parameters_are_400_naming_them(client):
     check_problem(client.get(AUDIT, params={"q": "x"}, headers=enterprise(code)), 403)
 
 
+def test_pages_outside_the_api_keep_ignoring_unknown_parameters(client):
+    # Web pages and the docs are not the API: a link with a tracking parameter opens them.
+    for url in ("/", "/schema/openapi.json", "/schema/swagger"):
+        r = client.get(url, params={"utm_source": "mail"})
+        assert r.status_code == 200, (url, r.status_code)
+
+
 def test_an_unknown_query_parameter_on_a_move_changes_nothing(client, stored):
     case = lodge(client)
     before, events = snapshot(client, case["id"]), stored()
