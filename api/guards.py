@@ -73,7 +73,7 @@ async def refuse_unknown_parameters(request: Request[Any, Any, Any]) -> None:
     query = request.scope.get("query_string", b"")
     if not query:
         return
-    handler = request.scope["route_handler"]
+    handler: Any = request.scope["route_handler"]  # an HTTP handler: a request has one
     in_api: bool | None = handler.opt.get("_in_api")
     if in_api is None:
         in_api = handler.opt["_in_api"] = handler.resolve_include_in_schema()
