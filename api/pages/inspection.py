@@ -36,7 +36,7 @@ from api.pages.filters import Filters
 from api.pages.forms import FieldError
 from api.pages.i18n import N_, gettext
 from api.pages.registers import Detail
-from api.pages.render import STATIC_PATH, language, page
+from api.pages.render import language, page
 from api.services import Services
 from domain.cases import AnyCaseType
 from domain.complaint_case import COMPLAINT
@@ -280,7 +280,6 @@ async def show_timeline(
             "bundle": actor.role in BUNDLE_ROLES,
             "bundle_name": f"{ct.name}-{uuid}-bundle.json",
             "heading": getattr(case, "title", None) or getattr(case, "name", None) or str(uuid),
-            "static_path": STATIC_PATH,
         },
         actor=actor,
         status=422 if errors else 200,

@@ -88,7 +88,6 @@ class Register:
 
     path: str
     title: str  # msgid
-    api_path: str
     roles: frozenset[Role]
     filters: tuple[Filter, ...]
     columns: tuple[str, ...]  # msgids
@@ -176,7 +175,6 @@ REGISTERS: Final[dict[str, Register]] = {
     "projects": Register(
         path="/projects",
         title=N_("重大项目"),
-        api_path="/api/v1/projects",
         roles=frozenset({Role.SUPERVISOR, Role.INSPECTOR, Role.CLERK}),
         filters=(
             Filter("classification", N_("分类"), options=_enum_options(labels.PROJECT_CLASSES)),
@@ -203,7 +201,6 @@ REGISTERS: Final[dict[str, Register]] = {
     "commitments": Register(
         path="/commitments",
         title=N_("信用承诺"),
-        api_path="/api/v1/commitments",
         roles=frozenset({Role.SUPERVISOR, Role.INSPECTOR, Role.CLERK}),
         filters=(
             Filter("status", N_("状态"), options=_enum_options(labels.COMMITMENT_STATUSES)),
@@ -234,7 +231,6 @@ REGISTERS: Final[dict[str, Register]] = {
     "credit-repairs": Register(
         path="/credit-repairs",
         title=N_("信用修复"),
-        api_path="/api/v1/credit-repairs",
         roles=frozenset({Role.SUPERVISOR, Role.INSPECTOR, Role.CLERK}),
         filters=(
             Filter("status", N_("状态"), options=_enum_options(labels.CREDIT_REPAIR_STATUSES)),
