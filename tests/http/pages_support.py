@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -149,3 +150,18 @@ def register_enterprise(
             password="a long enough passphrase 1",
         ),
     )
+
+
+def desk_lists(client: Any, headers: dict[str, str], case_id: Any, pages: int = 50) -> bool:
+    """Whether the desk lists the case on one of its pages (following 下一页): the
+    shared test database holds other tests' cases, some with earlier deadlines."""
+    url = "/desk"
+    for _ in range(pages):
+        desk = page_of(client.get(url, headers=headers))
+        if f'href="/cases/{case_id}"' in desk.html:
+            return True
+        found = re.search(r'class="pagination__next" href="([^"]+)"', desk.html)
+        if found is None:
+            return False
+        url = unescape(found.group(1))
+    return False

@@ -23,7 +23,7 @@ from domain.application import Oversight
 from oversight.runtime import create_app
 from oversight.settings import Settings, parse_rate_limits
 from tests.conftest import JWT_SECRET
-from tests.http.pages_support import Page, as_user, page_of, register_enterprise
+from tests.http.pages_support import Page, as_user, desk_lists, page_of, register_enterprise
 from tests.http.support import (
     API,
     CST,
@@ -269,8 +269,7 @@ def test_the_course_through_the_pages(
     case_id, _ = _lodge(client, me)
     clerk = _clerk()
     # The clerk's desk lists it, with its deadline
-    desk = page_of(client.get("/desk", headers=clerk | caught_up(client)))
-    assert f'href="/cases/{case_id}"' in desk.html
+    assert desk_lists(client, clerk | caught_up(client), case_id)
     page = _case(client, case_id, clerk)
     assert {"受理", "不予受理"} <= set(page.buttons())
     assert "转办" not in page.buttons()
@@ -288,8 +287,7 @@ def test_the_course_through_the_pages(
     assert "还剩 5 个工作日" in page.text or "还剩 6 个工作日" in page.text
     # The department: its desk, then the reply
     dept = department("hlj-fgw", "fgw-officer")
-    desk = page_of(client.get("/desk", headers=dept | caught_up(client)))
-    assert f'href="/cases/{case_id}"' in desk.html
+    assert desk_lists(client, dept | caught_up(client), case_id)
     page = _case(client, case_id, dept)
     assert {"答复", "申请延期", "退回"} <= set(page.buttons())
     assert "答复内容" in page.labels()
