@@ -10,7 +10,7 @@ administrator, no role).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -30,6 +30,7 @@ from api.identity import (
     TotpRequired,
 )
 from api.inputs import check_day, expected_version
+from api.representation import Instant, Position, Representation, Version
 from api.services import Services
 from domain import account as acc
 from domain.application import CommandResult
@@ -81,6 +82,193 @@ class Note(Body):
     reason: Reason | None = None
 
 
+# Examples of the request bodies (api/contract.py `body_examples`): each one is valid.
+_STRONG = "Correct-Horse-7-battery"
+_EXAMPLE_LOCK_UNTIL = "2030-01-01T00:00:00Z"
+
+
+def _example(value: dict[str, Any], **opt: Any) -> dict[str, Any]:
+    """Route options with an example of the request body."""
+    return {**opt, "body_examples": {"example": value}}
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+LoginShown = Annotated[str, msgspec.Meta(description="The login: a credit code or a staff login.")]
+
+
+class AccountRead(Representation):
+    """An account as administrators (and its holder) see it; never its password."""
+
+    login: LoginShown
+    name: str
+    kind: acc.AccountKind
+    role: Annotated[Role | None, msgspec.Meta(description="Null: the account has no role.")]
+    org: Annotated[
+        str | None,
+        msgspec.Meta(description="The organisation it acts for: a credit code or a department."),
+    ]
+    state: acc.AccountState
+    locked_until: Annotated[
+        Instant | None,
+        msgspec.Meta(description="While locked for a time: until when (null otherwise)."),
+    ]
+    must_change_password: Annotated[
+        bool, msgspec.Meta(description="The password is a one-time one: change it first.")
+    ]
+    totp_enabled: bool
+    version: Version
+
+
+class AccountAnswer(AccountRead):
+    """The account after a change, with the `position` of its last event."""
+
+    position: Position
+
+
+class AccountCreated(AccountAnswer):
+    """The account with its new one-time password (in this answer only)."""
+
+    password: Annotated[
+        str | None,
+        msgspec.Meta(description="The one-time password (null for a service account)."),
+    ]
+
+
+class TokenResponse(Representation):
+    """An OAuth 2.0 token response (RFC 6749 5.1). `refresh_token` after a full sign-in;
+    `scope` (and no refresh token) when the access token only allows changing the
+    password."""
+
+    access_token: Annotated[str, msgspec.Meta(description="A JWT: `Authorization: Bearer`.")]
+    token_type: Literal["Bearer"]
+    expires_in: Annotated[
+        int, msgspec.Meta(ge=1, description="Seconds the access token is valid for.")
+    ]
+    refresh_token: Annotated[
+        str | msgspec.UnsetType,
+        msgspec.Meta(description="For `POST /api/v1/auth/refresh`, once (it rotates)."),
+    ] = msgspec.UNSET
+    scope: Annotated[
+        str | msgspec.UnsetType,
+        msgspec.Meta(description="`password`: the token only allows changing the password."),
+    ] = msgspec.UNSET
+
+
+class TotpEnrolmentOut(Representation):
+    """A second factor's new secret, in this answer only."""
+
+    secret: Annotated[str, msgspec.Meta(description="The TOTP secret (base32).")]
+    otpauth_uri: Annotated[str, msgspec.Meta(description="An otpauth:// URI for an app.")]
+
+
+class SignInFigures(Representation):
+    """How many of each outcome."""
+
+    sign_in: int
+    failure: int
+    locked: int
+    logout: int
+    refresh: int
+    refresh_reuse: int
+    password_changed: int
+    api_key_refused: int
+
+
+# One field per outcome counted (api/identity.py OUTCOMES), in its order.
+assert SignInFigures.__struct_fields__ == identity.OUTCOMES
+
+
+class SignInCounts(Representation):
+    """Sign-in outcomes since a day (UTC)."""
+
+    since: Annotated[date, msgspec.Meta(description="The first day counted.")] = msgspec.field(
+        name="from"
+    )
+    counts: SignInFigures
+
+
+class Me(Representation):
+    """Who this request acts as."""
+
+    login: Annotated[str, msgspec.Meta(description="The user id (the token's `sub`).")]
+    role: Role
+    org: str | None
+    credential: Annotated[
+        Literal["jwt", "api_key", "session"],
+        msgspec.Meta(description="How the request authenticated."),
+    ]
+    scope: Annotated[
+        str | None, msgspec.Meta(description="`password`: limited to changing the password.")
+    ]
+    account: Annotated[
+        AccountRead | None, msgspec.Meta(description="The account (null: a token of no account).")
+    ]
+
+
+class AccountRow(Representation):
+    """An account in the administrators' list."""
+
+    login: LoginShown
+    name: str
+    kind: acc.AccountKind
+    role: Role | None
+    org: str | None
+    disabled: bool
+    locked: bool
+    locked_until: Instant | None
+    one_time_password: bool
+    totp_enabled: bool
+    created_at: Instant
+    version: Version
+
+
+class AccountPage(Representation):
+    """Accounts by login."""
+
+    items: list[AccountRow]
+    next_after: Annotated[
+        str | None,
+        msgspec.Meta(description="Pass it as `after` for the next page; null on the last."),
+    ]
+
+
+class ApiKeyCreated(Representation):
+    """A new API key: `key` is in this answer only."""
+
+    id: UUID
+    key: Annotated[str, msgspec.Meta(description="Send it as `Authorization: Bearer <key>`.")]
+    login: str
+    role: Role
+    name: str
+    created_at: Instant
+
+
+class ApiKeyRow(Representation):
+    """An API key (never the key itself)."""
+
+    id: UUID
+    login: str
+    role: Role
+    name: str
+    created_at: Instant
+    created_by: str
+    last_used_at: Instant | None
+    revoked_at: Instant | None
+    revoked_by: str | None
+
+
+class ApiKeyList(Representation):
+    """Every API key, oldest first."""
+
+    items: list[ApiKeyRow]
+
+
+def account_body(account: acc.Account, now: datetime) -> AccountRead:
+    """The account as `identity.present_account` shows it, as a body."""
+    return msgspec.convert(identity.present_account(account, now), AccountRead)
+
+
 # --- errors --------------------------------------------------------------------------------------
 
 
@@ -113,12 +301,18 @@ async def _signed_in(services: Services, data: SignIn) -> identity.SignedIn:
         raise ApiError(403, "account-unavailable", "Account unavailable", str(e)) from None
 
 
-def _account_response(
-    result: CommandResult[acc.Account], services: Services, *, status: int = 200, **extra: Any
-) -> Response[Any]:
-    body = identity.present_account(result.case, services.now())
-    body["position"] = result.position
-    body |= extra
+def _account_response[A: AccountAnswer](
+    result: CommandResult[acc.Account],
+    services: Services,
+    answer: type[A],
+    *,
+    status: int = 200,
+    **extra: Any,
+) -> Response[A]:
+    """The account after a command as `answer` (with its `position`), its version as the
+    `ETag`, the position as `X-Position` and, when created, its `Location`."""
+    read = account_body(result.case, services.now())
+    body = answer(**msgspec.structs.asdict(read), position=result.position, **extra)
     headers = {"ETag": f'"{result.case.version}"', "X-Position": str(result.position)}
     if status == 201:
         headers["Location"] = f"/api/v1/accounts/{result.case.login}"
@@ -127,7 +321,7 @@ def _account_response(
 
 def _access_token(
     request: Request[Any, Any, Any], services: Services, actor: Actor, scope: str | None
-) -> dict[str, Any]:
+) -> TokenResponse:
     """The OAuth 2.0 token response's access token (RFC 6749 5.1): a JWT with the
     account's role as it is now, `expires_in` seconds (wall clock: PyJWT checks it so)."""
     seconds = services.settings.identity.access_token_seconds
@@ -141,20 +335,43 @@ def _access_token(
         scope=scope,
         signed_in=True,
     )
-    return {"access_token": token, "token_type": "Bearer", "expires_in": seconds}
+    # "Bearer" is the OAuth 2.0 token type (RFC 6750), not a secret.
+    return TokenResponse(access_token=token, token_type="Bearer", expires_in=seconds)  # noqa: S106
+
+
+# Route options the contract reads (api/contract.py): the headers a command on an
+# account (or a new account) sets, and a change's If-Match.
+_CREATED_OPT: dict[str, Any] = {"response_headers": ("ETag", "X-Position", "Location")}
+_CHANGED_OPT: dict[str, Any] = {"response_headers": ("ETag", "X-Position")}
+_CHANGE_OPT: dict[str, Any] = {"request_headers": ("If-Match",), **_CHANGED_OPT}
 
 
 # --- /api/v1/auth ---------------------------------------------------------------------------------
 
 
-@post("/register", status_code=201, security=[], summary="An enterprise registers itself")
+@post(
+    "/register",
+    status_code=201,
+    security=[],
+    summary="An enterprise registers itself",
+    opt=_example(
+        {
+            "credit_code": "91230100MA1C2B3D4L",
+            "name": "哈尔滨某某建设有限公司",
+            "contact": "张三",
+            "phone": "0451-86000000",
+            "password": _STRONG,
+        },
+        **_CREATED_OPT,
+    ),
+)
 async def register(
     data: JSONBody[acc.RegisterEnterprise], services: NamedDependency[Services]
-) -> Any:
+) -> Response[AccountAnswer]:
     """The credit code (its check character verified) is the login; the password must
     have at least 10 characters mixing three kinds and not contain the credit code."""
     result = await identity.register_enterprise(services, data)
-    return _account_response(result, services, status=201)
+    return _account_response(result, services, AccountAnswer, status=201)
 
 
 # The statuses the OpenAPI document cannot derive (api/contract.py `statuses`).
@@ -166,28 +383,32 @@ _NO_ACCOUNT = {404: "This token names no account (an API key, a token of a remov
     status_code=200,
     security=[],
     summary="Sign in (OAuth 2.0 token response)",
-    opt={
-        "statuses": {
+    opt=_example(
+        {"login": "zhang.san", "password": _STRONG},
+        statuses={
             401: "The login, password or code is not right, or a second factor is required"
             " (`totp-required`).",
             403: "The account is locked by an administrator or disabled.",
             429: "Too many failed sign-ins (`Retry-After`).",
-        }
-    },
+        },
+    ),
 )
 async def login(
     request: Request[Any, Any, Any], data: JSONBody[SignIn], services: NamedDependency[Services]
-) -> Response[Any]:
+) -> Response[TokenResponse]:
     """`access_token` (a JWT, `expires_in` seconds), `token_type` "Bearer" and a rotating
     `refresh_token`. After a one-time password the access token only allows
     `POST /api/v1/auth/password` (`scope` "password") and there is no refresh token."""
     signed = await _signed_in(services, data)
     body = _access_token(request, services, signed.actor, signed.scope)
     if signed.scope is None:
-        body["refresh_token"] = await identity.new_refresh_family(services, signed)
+        body.refresh_token = await identity.new_refresh_family(services, signed)
     else:
-        body["scope"] = signed.scope
+        body.scope = signed.scope
     return Response(body, headers={"Cache-Control": "no-store"})
+
+
+_REFRESH_EXAMPLE = {"refresh_token": "rt_6qkDNBaK1q2n0N8eVz3xYw4hUoLmP7sT9cR2fJ5gA0E"}
 
 
 @post(
@@ -195,11 +416,14 @@ async def login(
     status_code=200,
     security=[],
     summary="New tokens for a refresh token",
-    opt={"statuses": {401: "The refresh token is not valid (unknown, used, expired)."}},
+    opt=_example(
+        _REFRESH_EXAMPLE,
+        statuses={401: "The refresh token is not valid (unknown, used, expired)."},
+    ),
 )
 async def refresh(
     request: Request[Any, Any, Any], data: JSONBody[RefreshIn], services: NamedDependency[Services]
-) -> Response[Any]:
+) -> Response[TokenResponse]:
     """The refresh token is used up and a new one returned (rotation); presenting a used
     one again revokes every token of its family."""
     try:
@@ -207,22 +431,33 @@ async def refresh(
     except InvalidCredential as e:
         raise unauthenticated(str(e)) from None
     body = _access_token(request, services, refreshed.actor, None)
-    body["refresh_token"] = refreshed.refresh_token
+    body.refresh_token = refreshed.refresh_token
     return Response(body, headers={"Cache-Control": "no-store"})
 
 
-@post("/logout", status_code=204, security=[], summary="Revoke a refresh token's family")
+@post(
+    "/logout",
+    status_code=204,
+    security=[],
+    summary="Revoke a refresh token's family",
+    opt=_example(_REFRESH_EXAMPLE),
+)
 async def logout(data: JSONBody[LogoutIn], services: NamedDependency[Services]) -> None:
     """Access tokens already issued stay valid until they expire (5 minutes by default)."""
     await identity.revoke_refresh(services, data.refresh_token)
 
 
-@post("/password", status_code=200, summary="Change my password")
+@post(
+    "/password",
+    status_code=200,
+    summary="Change my password",
+    opt=_example({"old_password": "k7Rw-2mQx-9Tzp", "new_password": _STRONG}, **_CHANGED_OPT),
+)
 async def change_password(
     request: Request[Actor, Credential, Any],
     data: JSONBody[PasswordChange],
     services: NamedDependency[Services],
-) -> Response[Any]:
+) -> Response[AccountAnswer]:
     """The old password (the one-time one at first sign-in) and a new one. Every
     refresh token and every other session of the account end; sign in again with the
     new password (a token limited to this call stays limited)."""
@@ -237,13 +472,13 @@ async def change_password(
         )
     except SignInFailed:
         raise unauthenticated("the old password is not right") from None
-    return _account_response(result, services)
+    return _account_response(result, services, AccountAnswer)
 
 
 @post("/totp", status_code=201, summary="Enrol a TOTP second factor", opt={"statuses": _NO_ACCOUNT})
 async def enrol_totp(
     request: Request[Actor, Any, Any], services: NamedDependency[Services]
-) -> Response[Any]:
+) -> Response[TotpEnrolmentOut]:
     """A new secret (and its otpauth:// URI for an authenticator app), not in force until
     confirmed with a code (`POST /api/v1/auth/totp/confirm`)."""
     try:
@@ -251,7 +486,7 @@ async def enrol_totp(
     except InvalidCredential:
         raise ApiError(404, "not-found", "Not found", "this token names no account") from None
     return Response(
-        {"secret": enrolment.secret, "otpauth_uri": enrolment.uri},
+        TotpEnrolmentOut(secret=enrolment.secret, otpauth_uri=enrolment.uri),
         status_code=201,
         headers={"Cache-Control": "no-store"},
     )
@@ -261,30 +496,31 @@ async def enrol_totp(
     "/totp/confirm",
     status_code=200,
     summary="Turn the second factor on",
-    opt={"statuses": _NO_ACCOUNT},
+    opt=_example({"code": "492039"}, statuses=_NO_ACCOUNT, **_CHANGED_OPT),
 )
 async def confirm_totp(
     request: Request[Actor, Any, Any],
     data: JSONBody[TotpConfirm],
     services: NamedDependency[Services],
-) -> Response[Any]:
+) -> Response[AccountAnswer]:
     try:
         result = await identity.confirm_totp(services, request.user.id, data.code)
     except InvalidCredential:
         raise ApiError(404, "not-found", "Not found", "this token names no account") from None
-    return _account_response(result, services)
+    return _account_response(result, services, AccountAnswer)
 
 
 @get("/counts", guards=[roles_guard(ADMINS, "read the sign-in counts")], summary="Sign-in counts")
 async def sign_in_counts(
     services: NamedDependency[Services],
     since: Annotated[date | None, QueryParameter(name="from")] = None,
-) -> dict[str, Any]:
+) -> SignInCounts:
     """Sign-ins, failures, locks, logouts, refreshes, reuses... since a day (UTC; default
     today)."""
     day = check_day("from", since) if since else services.now().date()
     start = datetime.combine(day, time(), tzinfo=services.now().tzinfo)
-    return {"from": day, "counts": await identity.counts(services, start)}
+    figures = msgspec.convert(await identity.counts(services, start), SignInFigures)
+    return SignInCounts(since=day, counts=figures)
 
 
 auth_router = Router(
@@ -298,20 +534,18 @@ auth_router = Router(
 
 
 @get("/", summary="Who I am")
-async def me(
-    request: Request[Actor, Credential, Any], services: NamedDependency[Services]
-) -> dict[str, Any]:
+async def me(request: Request[Actor, Credential, Any], services: NamedDependency[Services]) -> Me:
     """The actor this request acts as and, when it is an account, the account."""
     actor = request.user
     account = await identity.load_account(services, actor.id)
-    return {
-        "login": actor.id,
-        "role": actor.role.value,
-        "org": actor.org,
-        "credential": request.auth.kind,
-        "scope": request.auth.scope,
-        "account": None if account is None else identity.present_account(account, services.now()),
-    }
+    return Me(
+        login=actor.id,
+        role=actor.role,
+        org=actor.org,
+        credential=request.auth.kind,  # type: ignore[arg-type]  # one of Credential's kinds
+        scope=request.auth.scope,
+        account=None if account is None else account_body(account, services.now()),
+    )
 
 
 me_router = Router(path="/api/v1/me", route_handlers=[me], tags=["accounts"])
@@ -320,17 +554,24 @@ me_router = Router(path="/api/v1/me", route_handlers=[me], tags=["accounts"])
 # --- /api/v1/accounts (administrators) ------------------------------------------------------------
 
 
-@post("/", status_code=201, before_request=roles_check(ADMINS, "create accounts"))
+@post(
+    "/",
+    status_code=201,
+    before_request=roles_check(ADMINS, "create accounts"),
+    opt=_example({"login": "zhang.san", "role": "clerk", "name": "张三"}, **_CREATED_OPT),
+)
 async def create_account(
     request: Request[Actor, Any, Any],
     data: JSONBody[acc.CreateAccount],
     services: NamedDependency[Services],
-) -> Response[Any]:
+) -> Response[AccountCreated]:
     """A bureau staff account with a one-time `password` (in this answer only: give it to
     the person, who must change it at first sign-in), or a service account (`kind`
     service) for an integration's API keys."""
     created = await identity.create_account(services, request.user, data)
-    response = _account_response(created.result, services, status=201, password=created.password)
+    response = _account_response(
+        created.result, services, AccountCreated, status=201, password=created.password
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -342,29 +583,35 @@ async def accounts(
     kind: FromQuery[acc.AccountKind | None] = None,
     after: Annotated[str | None, QueryParameter(max_length=64)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> AccountPage:
     """By login; pass the last login you got as `after` for the next page."""
     async with services.pool.acquire() as conn:
-        items = await list_accounts(
+        rows = await list_accounts(
             conn,
             role=None if role is None else role.value,
             kind=None if kind is None else kind.value,
             after=after,
             limit=limit,
         )
-    return {"items": items, "next_after": items[-1]["login"] if len(items) == limit else None}
+    items = [msgspec.convert(row, AccountRow) for row in rows]
+    return AccountPage(items=items, next_after=items[-1].login if len(items) == limit else None)
 
 
-@get("/{login:str}", guards=[roles_guard(ADMINS, "read accounts")])
-async def account(login: FromPath[str], services: NamedDependency[Services]) -> Response[Any]:
+@get(
+    "/{login:str}",
+    guards=[roles_guard(ADMINS, "read accounts")],
+    opt={"response_headers": ("ETag",)},
+)
+async def account(
+    login: FromPath[str], services: NamedDependency[Services]
+) -> Response[AccountRead]:
     found = await identity.load_account(services, login)
     if found is None:
         raise CaseNotFound(f"no account {login}")
-    body = identity.present_account(found, services.now())
-    return Response(body, headers={"ETag": f'"{found.version}"'})
+    return Response(account_body(found, services.now()), headers={"ETag": f'"{found.version}"'})
 
 
-def _change(name: str, body: type[Body], summary: str) -> Any:
+def _change(name: str, body: type[Body], summary: str, example: dict[str, Any]) -> Any:
     """`POST /api/v1/accounts/{login}/<name>`: one administrator's change, If-Match optional."""
 
     async def handler(
@@ -372,11 +619,11 @@ def _change(name: str, body: type[Body], summary: str) -> Any:
         login: FromPath[str],
         data: Any,
         services: NamedDependency[Services],
-    ) -> Response[Any]:
+    ) -> Response[AccountAnswer]:
         actor, expected = request.user, expected_version(request)
         result = await _apply(services, name, actor, login, data, expected)
         await identity.after_account_change(services, result)
-        return _account_response(result, services)
+        return _account_response(result, services, AccountAnswer)
 
     handler.__annotations__ = {**handler.__annotations__, "data": _JSON_BODY[body]}
     handler.__name__ = handler.__qualname__ = name.replace("-", "_")
@@ -385,6 +632,7 @@ def _change(name: str, body: type[Body], summary: str) -> Any:
         status_code=200,
         before_request=roles_check(ADMINS, f"{name} accounts"),
         summary=summary,
+        opt=_example(example, **_CHANGE_OPT),
     )(handler)
 
 
@@ -416,14 +664,31 @@ async def _apply(
 
 
 CHANGES = [
-    _change("grant-role", acc.GrantRole, "Grant a role (replacing the current one)"),
-    _change("withdraw-role", acc.WithdrawRole, "Withdraw the role"),
-    _change("change-organisation", acc.ChangeOrganisation, "Change the department"),
-    _change("lock", acc.Lock, "Lock the account (until a time, or until unlocked)"),
-    _change("unlock", acc.AccountNote, "Unlock the account"),
-    _change("disable", acc.Disable, "Disable the account"),
-    _change("enable", acc.AccountNote, "Enable a disabled account"),
-    _change("disable-totp", Note, "Turn the account's second factor off"),
+    _change(
+        "grant-role",
+        acc.GrantRole,
+        "Grant a role (replacing the current one)",
+        {"role": "department", "org": "hlj-zjt"},
+    ),
+    _change("withdraw-role", acc.WithdrawRole, "Withdraw the role", {"reason": "调离岗位"}),
+    _change(
+        "change-organisation", acc.ChangeOrganisation, "Change the department", {"org": "hlj-fgw"}
+    ),
+    _change(
+        "lock",
+        acc.Lock,
+        "Lock the account (until a time, or until unlocked)",
+        {"reason": "疑似账号被盗用", "until": _EXAMPLE_LOCK_UNTIL},
+    ),
+    _change("unlock", acc.AccountNote, "Unlock the account", {"reason": "已核实本人"}),
+    _change("disable", acc.Disable, "Disable the account", {"reason": "离职"}),
+    _change("enable", acc.AccountNote, "Enable a disabled account", {"reason": "复职"}),
+    _change(
+        "disable-totp",
+        Note,
+        "Turn the account's second factor off",
+        {"reason": "手机遗失，已核实本人"},
+    ),
 ]
 
 
@@ -432,14 +697,15 @@ CHANGES = [
     status_code=200,
     before_request=roles_check(ADMINS, "reset passwords"),
     summary="A new one-time password",
+    opt=_CHANGED_OPT,
 )
 async def reset_password(
     request: Request[Actor, Any, Any], login: FromPath[str], services: NamedDependency[Services]
-) -> Response[Any]:
+) -> Response[AccountCreated]:
     """A new one-time `password` (in this answer only); the account's sessions end and
     its refresh tokens are revoked."""
     result, password = await identity.reset_password(services, request.user, login)
-    response = _account_response(result, services, password=password)
+    response = _account_response(result, services, AccountCreated, password=password)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -454,24 +720,34 @@ accounts_router = Router(
 # --- /api/v1/api-keys (administrators) ------------------------------------------------------
 
 
-@post("/", status_code=201, before_request=roles_check(ADMINS, "issue API keys"))
+@post(
+    "/",
+    status_code=201,
+    before_request=roles_check(ADMINS, "issue API keys"),
+    opt=_example({"login": "svc.data-exchange", "name": "省数据共享平台"}),
+)
 async def create_api_key(
     request: Request[Actor, Any, Any], data: JSONBody[ApiKeyIn], services: NamedDependency[Services]
-) -> Response[Any]:
+) -> Response[ApiKeyCreated]:
     """A key for a service account, bound to its role. `key` is in this answer only;
     send it as `Authorization: Bearer <key>`."""
     body = await identity.create_api_key(services, request.user, data.login, data.name)
-    return Response(body, status_code=201, headers={"Cache-Control": "no-store"})
+    return Response(
+        msgspec.convert(body, ApiKeyCreated),
+        status_code=201,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @get("/", guards=[roles_guard(ADMINS, "list API keys")])
 async def api_keys(
     services: NamedDependency[Services],
     login: Annotated[str | None, QueryParameter(max_length=64)] = None,
-) -> dict[str, Any]:
+) -> ApiKeyList:
     """Every key (never the key itself): its account, role, name, creation, last use,
     revocation."""
-    return {"items": await identity.list_api_keys(services, login)}
+    rows = await identity.list_api_keys(services, login)
+    return ApiKeyList(items=[msgspec.convert(row, ApiKeyRow) for row in rows])
 
 
 @delete("/{key_id:uuid}", status_code=204, before_request=roles_check(ADMINS, "revoke API keys"))
