@@ -227,9 +227,9 @@ class AccountPage(Representation):
     """Accounts by login."""
 
     items: list[AccountRow]
-    next_after: Annotated[
+    next_cursor: Annotated[
         str | None,
-        msgspec.Meta(description="Pass it as `after` for the next page; null on the last."),
+        msgspec.Meta(description="Pass it as `cursor` for the next page; null on the last."),
     ]
 
 
@@ -576,25 +576,35 @@ async def create_account(
     return response
 
 
-@get("/", guards=[roles_guard(ADMINS, "list accounts")])
+@get(
+    "/",
+    guards=[roles_guard(ADMINS, "list accounts")],
+    opt={"renamed_parameters": {"after": "cursor"}},
+)
 async def accounts(
     services: NamedDependency[Services],
     role: FromQuery[Role | None] = None,
     kind: FromQuery[acc.AccountKind | None] = None,
-    after: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    cursor: Annotated[
+        str | None,
+        QueryParameter(
+            max_length=64,
+            description="The `next_cursor` of the previous page (opaque); none for the first.",
+        ),
+    ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
 ) -> AccountPage:
-    """By login; pass the last login you got as `after` for the next page."""
+    """By login, `limit` at a time; pass `next_cursor` as `cursor` for the next page."""
     async with services.pool.acquire() as conn:
         rows = await list_accounts(
             conn,
             role=None if role is None else role.value,
             kind=None if kind is None else kind.value,
-            after=after,
+            after=cursor,
             limit=limit,
         )
     items = [msgspec.convert(row, AccountRow) for row in rows]
-    return AccountPage(items=items, next_after=items[-1].login if len(items) == limit else None)
+    return AccountPage(items=items, next_cursor=items[-1].login if len(items) == limit else None)
 
 
 @get(

@@ -74,7 +74,7 @@ def test_each_identity_example_is_accepted(ic):
     r = ic.post(f"{url}/disable-totp", json=body, headers=admin)
     assert (r.status_code, r.json()["type"].rsplit("/", 1)[-1]) == (409, "move-not-allowed")
     page = ic.get("/api/v1/accounts", headers=admin).json()
-    assert set(page) == {"items", "next_after"}
+    assert set(page) == {"items", "next_cursor"}
     assert [a["login"] for a in page["items"]] == sorted(a["login"] for a in page["items"])
 
     # An API key for the example's service account.
@@ -122,3 +122,24 @@ def test_examples_with_secrets_are_well_formed(ic):
     me = ic.get("/api/v1/me", headers=admin).json()
     assert me["login"] == "root"
     assert me["account"]["totp_enabled"] is (r.status_code == 200)
+
+
+def test_the_accounts_list_pages_by_cursor_and_refuses_the_old_name(ic):
+    admin = ready_admin(ic)
+    for login in ("paging-a", "paging-b", "paging-c"):
+        r = ic.post("/api/v1/accounts", json={"login": login, "role": "clerk"}, headers=admin)
+        assert r.status_code == 201, r.text
+    seen: list[str] = []
+    cursor = None
+    for _ in range(10):
+        params = {"limit": "1", "role": "clerk", **({"cursor": cursor} if cursor else {})}
+        page = ic.get("/api/v1/accounts", params=params, headers=admin).json()
+        seen += [item["login"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(seen) and {"paging-a", "paging-b", "paging-c"} <= set(seen)
+    assert len(seen) == len(set(seen))
+    refused = ic.get("/api/v1/accounts", params={"after": "paging-a"}, headers=admin)
+    assert refused.status_code == 400
+    assert "renamed: use cursor" in refused.text
