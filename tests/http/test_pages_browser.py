@@ -34,13 +34,12 @@ import pytest
 from tests.browser import require_chromium
 from tests.conftest import JWT_SECRET, ROOT, bearer
 from tests.http.identity_support import identity_settings
-from tests.http.pages_browser import CHROMIUM_ARGS, serve
+from tests.http.pages_browser import CHROMIUM_ARGS, BrowserPerson, serve
 from tests.support import credit_code
 
 pytestmark = pytest.mark.http
 
 STRONG = "Supervise-The-Bureau-2026"
-SERIOUS = ("serious", "critical")
 ORGANISATION = ROOT / "domain" / "data" / "organisation-demo.json"
 
 
@@ -117,66 +116,12 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-class Person:
-    """One person's browser (their own cookies), checking every page it opens."""
+class Person(BrowserPerson):
+    """An enterprise's, a clerk's or an officer's browser."""
 
     def __init__(self, chromium: Any, world: World, name: str, tmp: Path) -> None:
-        self.world = world
+        super().__init__(chromium, world, tmp)
         self.name = name
-        self.context = chromium.new_context(locale="zh-CN", viewport={"width": 1100, "height": 900})
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(15_000)
-        self.console: list[str] = []
-        self.outside: list[str] = []
-        self.screens = world.screens or tmp
-        self.page.on("console", lambda m: self.console.append(m.text))
-        self.page.on("pageerror", lambda e: self.console.append(f"page error: {e}"))
-        self.page.on("response", self._answered)
-
-    def _answered(self, response: Any) -> None:
-        if not response.url.startswith((self.world.base + "/", "data:")):
-            self.outside.append(response.url)
-
-    def go(self, path: str) -> None:
-        self.page.goto(self.world.base + path)
-
-    def check(self, shot: str) -> None:
-        """axe, the policy and the origins on the page as it is now; then its picture."""
-        from axe_playwright_python.sync_playwright import Axe
-
-        self.page.wait_for_load_state("load")
-        results = Axe().run(self.page)
-        serious = [
-            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"]
-            if v["impact"] in SERIOUS
-        ]
-        assert not serious, (shot, serious)
-        blocked = [m for m in self.console if "Content Security Policy" in m or "page error" in m]
-        assert not blocked, (shot, blocked)
-        assert not self.outside, (shot, self.outside)
-        # Headings in order, one h1, every field labelled
-        levels = self.page.eval_on_selector_all(
-            "h1, h2, h3, h4", "hs => hs.map(h => Number(h.tagName[1]))"
-        )
-        assert levels.count(1) == 1, (shot, levels)
-        unlabelled = self.page.eval_on_selector_all(
-            "input:not([type=hidden]), select, textarea",
-            "els => els.filter(e => !e.labels || e.labels.length === 0).map(e => e.name)",
-        )
-        assert not unlabelled, (shot, unlabelled)
-        self.screens.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(self.screens / f"{shot}.png"), full_page=True)
-
-    def click(self, text: str) -> None:
-        self.page.get_by_role("button", name=text, exact=True).first.click()
-        self.page.wait_for_load_state("load")
-
-    def fill(self, label: str, value: str) -> None:
-        self.page.get_by_label(label, exact=True).fill(value)
-
-    def text(self) -> str:
-        return str(self.page.inner_text("main"))
 
     def sign_in(self, login: str, password: str) -> None:
         self.go("/login")
@@ -193,9 +138,6 @@ class Person:
                 return
             assert time.monotonic() < deadline, f"{link} never appeared on {path}"
             time.sleep(0.3)
-
-    def close(self) -> None:
-        self.context.close()
 
 
 def test_the_course_of_a_complaint_through_the_pages(

@@ -38,12 +38,11 @@ import pytest
 from tests.browser import require_chromium
 from tests.conftest import JWT_SECRET, ROOT, bearer
 from tests.http.identity_support import identity_settings
-from tests.http.pages_browser import CHROMIUM_ARGS, serve
+from tests.http.pages_browser import CHROMIUM_ARGS, BrowserPerson, serve
 
 pytestmark = pytest.mark.http
 
 STRONG = "Supervise-The-Bureau-2026"
-SERIOUS = ("serious", "critical")
 DEMO_PERIOD = {"from": "2020-01-01", "to": "2020-07-07", "as_of": "2020-07-07"}
 STATUS_NAMES = {
     "lodged": "已登记",
@@ -138,65 +137,8 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-class Person:
-    """One signed-in person's browser, checking every page it opens."""
-
-    def __init__(self, chromium: Any, world: World, tmp: Path) -> None:
-        self.world = world
-        self.context = chromium.new_context(
-            locale="zh-CN", viewport={"width": 1100, "height": 900}, accept_downloads=True
-        )
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(20_000)
-        self.console: list[str] = []
-        self.outside: list[str] = []
-        self.screens = world.screens or tmp
-        self.page.on("console", lambda m: self.console.append(m.text))
-        self.page.on("pageerror", lambda e: self.console.append(f"page error: {e}"))
-        self.page.on("response", self._answered)
-
-    def _answered(self, response: Any) -> None:
-        if not response.url.startswith((self.world.base + "/", "data:")):
-            self.outside.append(response.url)
-
-    def go(self, path: str) -> None:
-        self.page.goto(self.world.base + path)
-
-    def check(self, shot: str) -> None:
-        from axe_playwright_python.sync_playwright import Axe
-
-        self.page.wait_for_load_state("load")
-        results = Axe().run(self.page)
-        serious = [
-            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"]
-            if v["impact"] in SERIOUS
-        ]
-        assert not serious, (shot, serious)
-        blocked = [m for m in self.console if "Content Security Policy" in m or "page error" in m]
-        assert not blocked, (shot, blocked)
-        assert not self.outside, (shot, self.outside)
-        levels = self.page.eval_on_selector_all(
-            "h1, h2, h3, h4", "hs => hs.map(h => Number(h.tagName[1]))"
-        )
-        assert levels.count(1) == 1, (shot, levels)
-        unlabelled = self.page.eval_on_selector_all(
-            "input:not([type=hidden]), select, textarea",
-            "els => els.filter(e => !e.labels || e.labels.length === 0).map(e => e.name || e.id)",
-        )
-        assert not unlabelled, (shot, unlabelled)
-        self.screens.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(self.screens / f"{shot}.png"), full_page=True)
-
-    def click(self, text: str) -> None:
-        self.page.get_by_role("button", name=text, exact=True).first.click()
-        self.page.wait_for_load_state("load")
-
-    def fill(self, label: str, value: str) -> None:
-        self.page.get_by_label(label, exact=True).fill(value)
-
-    def text(self) -> str:
-        return str(self.page.inner_text("main"))
+class Person(BrowserPerson):
+    """A signed-in supervisor's or inspector's browser."""
 
     def path(self) -> str:
         return re.sub(r"^https?://[^/]+", "", self.page.url)
@@ -212,9 +154,6 @@ class Person:
         self.fill("新密码", STRONG)
         self.click("修改密码")
         assert "密码已修改" in self.text()
-
-    def close(self) -> None:
-        self.context.close()
 
 
 def figures_on_page(page: Any) -> dict[str, str]:
